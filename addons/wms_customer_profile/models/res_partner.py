@@ -1,0 +1,325 @@
+# Copyright 2026 WMS Customer Care contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import operator as py_operator
+from collections.abc import Collection
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.fields import Domain
+
+# partner field -> wms.customer.kpi field
+KPI_FIELDS = {
+    "wms_delivery_count": "delivery_count",
+    "wms_on_time_rate": "on_time_rate",
+    "wms_accuracy_rate": "accuracy_rate",
+    "wms_return_rate": "return_rate",
+    "wms_last_delivery_date": "last_delivery_date",
+}
+
+_OPERATORS = {
+    "=": py_operator.eq,
+    "!=": py_operator.ne,
+    "<": py_operator.lt,
+    "<=": py_operator.le,
+    ">": py_operator.gt,
+    ">=": py_operator.ge,
+}
+
+
+def _matches_empty(operator, value, empty):
+    """Whether a customer without a KPI row (every figure empty) matches."""
+    if operator in ("in", "not in"):
+        values = (
+            value if isinstance(value, Collection) and not isinstance(value, str) else [value]
+        )
+        hit = any(v is False or v is None or v == empty for v in values)
+        return hit if operator == "in" else not hit
+    if empty is False or value is False or value is None:
+        return False  # an empty date is neither before nor after anything
+    return _OPERATORS[operator](empty, value)
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    wms_tier_id = fields.Many2one(
+        "wms.customer.tier",
+        string="Customer Tier",
+        company_dependent=True,
+        tracking=True,
+        ondelete="restrict",
+        help="How this company serves the customer. Each company tiers its "
+        "customers for itself.",
+    )
+    wms_tier_locked = fields.Boolean(
+        string="Tier Locked",
+        company_dependent=True,
+        help="Keep the tier set by hand: automatic segmentation never changes "
+        "a locked tier.",
+    )
+    wms_tier_color = fields.Integer(related="wms_tier_id.color", string="Tier Color")
+    wms_account_manager_id = fields.Many2one(
+        "res.users",
+        string="Account Manager",
+        domain=[("share", "=", False)],
+        tracking=True,
+        help="Customer Care contact in charge of this customer.",
+    )
+    wms_credit_rating = fields.Selection(
+        [
+            ("a", "A - Excellent"),
+            ("b", "B - Good"),
+            ("c", "C - Watch"),
+            ("d", "D - Prepayment only"),
+        ],
+        string="Credit Rating",
+        groups="wms_customer_profile.wms_customer_profile_group_manager",
+        tracking=True,
+    )
+    wms_preferred_channel = fields.Selection(
+        [
+            ("phone", "Phone"),
+            ("email", "Email"),
+            ("wechat", "WeChat"),
+            ("portal", "Portal"),
+            ("sms", "SMS"),
+            ("other", "Other"),
+        ],
+        string="Preferred Channel",
+    )
+    wms_service_notes = fields.Text(
+        string="Service Notes",
+        help="How this customer wants to be served: contacts, habits, "
+        "things to avoid.",
+    )
+    wms_customer_since = fields.Date(
+        string="Customer Since",
+        help="Date of the first delivery, filled automatically unless set by hand.",
+    )
+    # current company's delivery KPIs (rows of wms.customer.kpi)
+    wms_delivery_count = fields.Integer(
+        string="Deliveries",
+        compute="_compute_wms_kpi",
+        search="_search_wms_delivery_count",
+    )
+    wms_on_time_rate = fields.Float(
+        string="On-Time Rate (%)",
+        digits=(5, 2),
+        compute="_compute_wms_kpi",
+        search="_search_wms_on_time_rate",
+    )
+    wms_accuracy_rate = fields.Float(
+        string="Accuracy Rate (%)",
+        digits=(5, 2),
+        compute="_compute_wms_kpi",
+        search="_search_wms_accuracy_rate",
+    )
+    wms_return_rate = fields.Float(
+        string="Return Rate (%)",
+        digits=(5, 2),
+        compute="_compute_wms_kpi",
+        search="_search_wms_return_rate",
+    )
+    wms_last_delivery_date = fields.Datetime(
+        string="Last Delivery",
+        compute="_compute_wms_kpi",
+        search="_search_wms_last_delivery_date",
+    )
+    wms_kpi_date_refreshed = fields.Datetime(
+        string="KPIs Refreshed On", compute="_compute_wms_kpi"
+    )
+    # smart buttons
+    wms_open_delivery_count = fields.Integer(compute="_compute_wms_picking_counts")
+    wms_late_delivery_count = fields.Integer(compute="_compute_wms_picking_counts")
+    wms_done_delivery_count = fields.Integer(compute="_compute_wms_picking_counts")
+    wms_return_picking_count = fields.Integer(compute="_compute_wms_picking_counts")
+
+    @api.model
+    def _commercial_fields(self):
+        return super()._commercial_fields() + [
+            "wms_tier_id",
+            "wms_tier_locked",
+            "wms_account_manager_id",
+            "wms_credit_rating",
+            "wms_preferred_channel",
+            "wms_service_notes",
+            "wms_customer_since",
+        ]
+
+    @api.model
+    def _wms_kpi_field_names(self):
+        return list(KPI_FIELDS) + ["wms_kpi_date_refreshed"]
+
+    @api.depends_context("company")
+    def _compute_wms_kpi(self):
+        commercial = self.commercial_partner_id
+        kpis = self.env["wms.customer.kpi"].search(
+            [
+                ("partner_id", "in", commercial.ids),
+                ("company_id", "=", self.env.company.id),
+            ]
+        )
+        by_partner = {kpi.partner_id.id: kpi for kpi in kpis}
+        for partner in self:
+            kpi = by_partner.get(partner.commercial_partner_id.id)
+            for fname, kpi_fname in KPI_FIELDS.items():
+                partner[fname] = kpi[kpi_fname] if kpi else False
+            partner.wms_kpi_date_refreshed = kpi.date_refreshed if kpi else False
+
+    def _search_wms_kpi(self, fname, operator, value):
+        kpi_fname = KPI_FIELDS[fname]
+        Kpi = self.env["wms.customer.kpi"]
+        if operator not in _OPERATORS and operator not in ("in", "not in"):
+            return NotImplemented
+        company = Domain("company_id", "=", self.env.company.id)
+        condition = Domain(kpi_fname, operator, value)
+        field = Kpi._fields[kpi_fname]
+        empty = False if field.type == "datetime" else 0
+        if _matches_empty(operator, value, empty):
+            # customers without a row match too: exclude the rows that don't
+            failing = Kpi._search(company & ~condition)
+            return Domain(
+                "commercial_partner_id", "not in", failing.subselect("partner_id")
+            )
+        matching = Kpi._search(company & condition)
+        return Domain("commercial_partner_id", "in", matching.subselect("partner_id"))
+
+    def _search_wms_delivery_count(self, operator, value):
+        return self._search_wms_kpi("wms_delivery_count", operator, value)
+
+    def _search_wms_on_time_rate(self, operator, value):
+        return self._search_wms_kpi("wms_on_time_rate", operator, value)
+
+    def _search_wms_accuracy_rate(self, operator, value):
+        return self._search_wms_kpi("wms_accuracy_rate", operator, value)
+
+    def _search_wms_return_rate(self, operator, value):
+        return self._search_wms_kpi("wms_return_rate", operator, value)
+
+    def _search_wms_last_delivery_date(self, operator, value):
+        return self._search_wms_kpi("wms_last_delivery_date", operator, value)
+
+    def _wms_delivery_domain(self):
+        return Domain(
+            [
+                ("partner_id", "child_of", self.commercial_partner_id.ids),
+                ("picking_type_code", "=", "outgoing"),
+                ("return_id", "=", False),
+            ]
+        )
+
+    def _wms_return_domain(self):
+        return Domain(
+            [
+                ("return_id.partner_id", "child_of", self.commercial_partner_id.ids),
+                ("return_id.picking_type_code", "=", "outgoing"),
+            ]
+        )
+
+    def _wms_late_domain(self):
+        now = fields.Datetime.now()
+        return Domain("state", "not in", ("done", "cancel")) & (
+            Domain("date_deadline", "<", now)
+            | (Domain("date_deadline", "=", False) & Domain("scheduled_date", "<", now))
+        )
+
+    @api.depends_context("company", "uid")
+    def _compute_wms_picking_counts(self):
+        Picking = self.env["stock.picking"]
+        counters = dict.fromkeys(
+            (
+                "wms_open_delivery_count",
+                "wms_late_delivery_count",
+                "wms_done_delivery_count",
+                "wms_return_picking_count",
+            ),
+            {},
+        )
+        if self.commercial_partner_id and Picking.has_access("read"):
+            groupby = ["partner_id.commercial_partner_id"]
+            base = self._wms_delivery_domain()
+            for fname, domain in (
+                (
+                    "wms_open_delivery_count",
+                    base & Domain("state", "not in", ("done", "cancel")),
+                ),
+                ("wms_late_delivery_count", base & self._wms_late_domain()),
+                ("wms_done_delivery_count", base & Domain("state", "=", "done")),
+            ):
+                counters[fname] = dict(
+                    Picking._read_group(domain, groupby, ["__count"])
+                )
+            counters["wms_return_picking_count"] = dict(
+                Picking._read_group(
+                    self._wms_return_domain() & Domain("state", "!=", "cancel"),
+                    ["return_id.partner_id.commercial_partner_id"],
+                    ["__count"],
+                )
+            )
+        for partner in self:
+            for fname, data in counters.items():
+                partner[fname] = data.get(partner.commercial_partner_id, 0)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def wms_refresh_kpi(self):
+        """Recompute the delivery KPIs of these customers now (all companies).
+
+        Customer Care managers only; callable over XML-RPC and /json/2.
+        """
+        if not self.env.user.has_group(
+            "wms_customer_profile.wms_customer_profile_group_manager"
+        ):
+            raise AccessError(
+                self.env._("Only Customer Care managers can refresh delivery KPIs.")
+            )
+        self.check_access("read")
+        # Access checked above; the refresh writes derived rows of every
+        # company of these customers, which the manager may not all see.
+        self.env["wms.customer.kpi"].sudo()._refresh(
+            partner_ids=self.commercial_partner_id.ids
+        )
+        return True
+
+    def _wms_picking_action(self, domain, name):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock.action_picking_tree_all"
+        )
+        action.update(
+            {
+                "name": name,
+                "domain": list(domain),
+                "context": {"create": False, "default_partner_id": self.id},
+            }
+        )
+        return action
+
+    def action_wms_view_open_deliveries(self):
+        self.ensure_one()
+        return self._wms_picking_action(
+            self._wms_delivery_domain()
+            & Domain("state", "not in", ("done", "cancel")),
+            self.env._("Open Deliveries"),
+        )
+
+    def action_wms_view_late_deliveries(self):
+        self.ensure_one()
+        return self._wms_picking_action(
+            self._wms_delivery_domain() & self._wms_late_domain(),
+            self.env._("Late Deliveries"),
+        )
+
+    def action_wms_view_done_deliveries(self):
+        self.ensure_one()
+        return self._wms_picking_action(
+            self._wms_delivery_domain() & Domain("state", "=", "done"),
+            self.env._("Done Deliveries"),
+        )
+
+    def action_wms_view_returns(self):
+        self.ensure_one()
+        return self._wms_picking_action(
+            self._wms_return_domain() & Domain("state", "!=", "cancel"),
+            self.env._("Returns"),
+        )

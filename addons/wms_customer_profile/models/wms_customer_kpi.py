@@ -1,0 +1,339 @@
+# Copyright 2026 WMS Customer Care contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_WINDOW_DAYS = 365
+WINDOW_PARAM = "wms_customer_profile.kpi_window_days"
+# commercial partners refreshed per statement by the daily full refresh
+REFRESH_BATCH_SIZE = 20000
+
+
+class WmsCustomerKpi(models.Model):
+    """Delivery KPIs of one commercial partner in one company.
+
+    Rows are written by set-based SQL (see ``_refresh``), never by hand:
+    the model is read-only for everybody in the UI and over RPC.
+    """
+
+    _name = "wms.customer.kpi"
+    _description = "Customer Delivery KPI"
+    _order = "company_id, partner_id"
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        readonly=True,
+        ondelete="cascade",
+        index=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, ondelete="cascade", index=True
+    )
+    tier_id = fields.Many2one(
+        "wms.customer.tier",
+        string="Tier",
+        compute="_compute_tier_id",
+        search="_search_tier_id",
+    )
+    delivery_count = fields.Integer(string="Deliveries", readonly=True)
+    on_time_count = fields.Integer(string="On Time", readonly=True)
+    accurate_count = fields.Integer(string="Accurate", readonly=True)
+    return_count = fields.Integer(string="Returned", readonly=True)
+    on_time_rate = fields.Float(
+        string="On-Time Rate (%)", readonly=True, digits=(5, 2), aggregator="avg"
+    )
+    accuracy_rate = fields.Float(
+        string="Accuracy Rate (%)", readonly=True, digits=(5, 2), aggregator="avg"
+    )
+    return_rate = fields.Float(
+        string="Return Rate (%)", readonly=True, digits=(5, 2), aggregator="avg"
+    )
+    last_delivery_date = fields.Datetime(readonly=True, aggregator="max")
+    date_refreshed = fields.Datetime(string="Refreshed On", readonly=True)
+
+    _partner_company_uniq = models.Constraint(
+        "UNIQUE(partner_id, company_id)",
+        "There is one KPI row per customer and company.",
+    )
+
+    def _compute_tier_id(self):
+        for kpi in self:
+            kpi.tier_id = kpi.partner_id.with_company(kpi.company_id).wms_tier_id
+
+    def _search_tier_id(self, operator, value):
+        return [("partner_id.wms_tier_id", operator, value)]
+
+    # ------------------------------------------------------------------
+    # Refresh
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_window_days(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(WINDOW_PARAM)
+        try:
+            days = int(value) if value else DEFAULT_WINDOW_DAYS
+        except ValueError:
+            days = DEFAULT_WINDOW_DAYS
+        return days if days > 0 else DEFAULT_WINDOW_DAYS
+
+    @api.model
+    def _delivery_sql(self, date_from, partner_ids=None, company_ids=None):
+        """The deliveries of the rolling window, one row per picking.
+
+        A delivery is a done outgoing picking that is not a return (a return
+        to a vendor is outgoing too, but has ``return_id``), counted for the
+        commercial partner of its contact. Every later WMS module uses this
+        definition.
+        """
+        conditions = [
+            SQL("t.code = 'outgoing'"),
+            SQL("p.state = 'done'"),
+            SQL("p.return_id IS NULL"),
+            SQL("p.date_done >= %s", date_from),
+        ]
+        if partner_ids is not None:
+            conditions.append(
+                SQL("rp.commercial_partner_id = ANY(%s)", list(partner_ids))
+            )
+        if company_ids is not None:
+            conditions.append(SQL("p.company_id = ANY(%s)", list(company_ids)))
+        return SQL(
+            """
+            SELECT p.id,
+                   p.company_id,
+                   rp.commercial_partner_id AS partner_id,
+                   p.date_done,
+                   p.date_deadline,
+                   p.scheduled_date,
+                   COALESCE(tz.name, 'UTC') AS tz
+              FROM stock_picking p
+              JOIN stock_picking_type t ON t.id = p.picking_type_id
+              JOIN res_partner rp ON rp.id = p.partner_id
+              JOIN res_partner cp ON cp.id = rp.commercial_partner_id
+         LEFT JOIN valid_tz tz ON tz.name = cp.tz
+             WHERE %s
+            """,
+            SQL(" AND ").join(conditions),
+        )
+
+    @api.model
+    def _aggregate_sql(self, date_from, partner_ids=None, company_ids=None):
+        """One set-based statement: KPI figures per (partner, company)."""
+        return SQL(
+            """
+            WITH valid_tz AS (
+                SELECT name FROM pg_timezone_names
+            ),
+            deliveries AS (%(deliveries)s),
+            flags AS (
+                SELECT d.partner_id,
+                       d.company_id,
+                       d.date_done,
+                       CASE
+                         WHEN d.date_deadline IS NOT NULL
+                           THEN d.date_done <= d.date_deadline
+                         ELSE ((d.date_done AT TIME ZONE 'UTC')
+                                 AT TIME ZONE d.tz)::date
+                              <= ((d.scheduled_date AT TIME ZONE 'UTC')
+                                 AT TIME ZONE d.tz)::date
+                       END AS on_time,
+                       EXISTS (
+                           SELECT 1 FROM stock_picking r
+                            WHERE r.return_id = d.id AND r.state = 'done'
+                       ) AS returned,
+                       EXISTS (
+                           SELECT 1 FROM stock_move m
+                            WHERE m.picking_id = d.id
+                              AND (m.state = 'cancel'
+                                   OR m.quantity <> m.product_uom_qty)
+                       ) AS move_issue,
+                       EXISTS (
+                           SELECT 1 FROM stock_picking b
+                            WHERE b.backorder_id = d.id
+                       ) AS backordered
+                  FROM deliveries d
+            )
+            SELECT partner_id,
+                   company_id,
+                   count(*) AS delivery_count,
+                   count(*) FILTER (WHERE on_time) AS on_time_count,
+                   count(*) FILTER (
+                       WHERE NOT returned AND NOT move_issue AND NOT backordered
+                   ) AS accurate_count,
+                   count(*) FILTER (WHERE returned) AS return_count,
+                   max(date_done) AS last_delivery_date
+              FROM flags
+             GROUP BY partner_id, company_id
+            """,
+            deliveries=self._delivery_sql(date_from, partner_ids, company_ids),
+        )
+
+    @api.model
+    def _refresh(self, partner_ids=None, company_ids=None):
+        """Recompute the KPI rows of commercial partners in a few statements.
+
+        :param partner_ids: commercial partner ids; None = every customer
+        :param company_ids: company ids; None = every company
+        The number of queries does not depend on the number of partners or
+        deliveries. Rows of partners with no delivery left in the window are
+        removed (their KPIs read as zero).
+        """
+        if partner_ids is not None and not partner_ids:
+            return
+        now = fields.Datetime.now()
+        date_from = now - timedelta(days=self._get_window_days())
+        self.env.flush_all()
+        aggregate = self._aggregate_sql(date_from, partner_ids, company_ids)
+        # Raw SQL: the rows are derived figures, written in one statement for
+        # every partner at once; the ORM would need one query per row.
+        self.env.execute_query(
+            SQL(
+                """
+                WITH agg AS (%(aggregate)s),
+                upsert AS (
+                    INSERT INTO wms_customer_kpi (
+                        partner_id, company_id, delivery_count, on_time_count,
+                        accurate_count, return_count, on_time_rate,
+                        accuracy_rate, return_rate, last_delivery_date,
+                        date_refreshed, create_uid, create_date, write_uid,
+                        write_date)
+                    SELECT partner_id, company_id, delivery_count,
+                           on_time_count, accurate_count, return_count,
+                           round(100.0 * on_time_count / delivery_count, 2),
+                           round(100.0 * accurate_count / delivery_count, 2),
+                           round(100.0 * return_count / delivery_count, 2),
+                           last_delivery_date, %(now)s, %(uid)s, %(now)s,
+                           %(uid)s, %(now)s
+                      FROM agg
+                    ON CONFLICT (partner_id, company_id) DO UPDATE SET
+                        delivery_count = EXCLUDED.delivery_count,
+                        on_time_count = EXCLUDED.on_time_count,
+                        accurate_count = EXCLUDED.accurate_count,
+                        return_count = EXCLUDED.return_count,
+                        on_time_rate = EXCLUDED.on_time_rate,
+                        accuracy_rate = EXCLUDED.accuracy_rate,
+                        return_rate = EXCLUDED.return_rate,
+                        last_delivery_date = EXCLUDED.last_delivery_date,
+                        date_refreshed = EXCLUDED.date_refreshed,
+                        write_uid = EXCLUDED.write_uid,
+                        write_date = EXCLUDED.write_date
+                    RETURNING partner_id, company_id
+                )
+                DELETE FROM wms_customer_kpi k
+                 WHERE %(scope)s
+                   AND NOT EXISTS (
+                       SELECT 1 FROM agg
+                        WHERE agg.partner_id = k.partner_id
+                          AND agg.company_id = k.company_id)
+                """,
+                aggregate=aggregate,
+                now=now,
+                uid=self.env.uid,
+                scope=SQL(" AND ").join(
+                    [SQL("TRUE")]
+                    + (
+                        [SQL("k.partner_id = ANY(%s)", list(partner_ids))]
+                        if partner_ids is not None
+                        else []
+                    )
+                    + (
+                        [SQL("k.company_id = ANY(%s)", list(company_ids))]
+                        if company_ids is not None
+                        else []
+                    )
+                ),
+            )
+        )
+        self._fill_customer_since(partner_ids)
+        self.invalidate_model()
+        self.env["res.partner"].invalidate_model(
+            self.env["res.partner"]._wms_kpi_field_names() + ["wms_customer_since"]
+        )
+
+    @api.model
+    def _fill_customer_since(self, partner_ids=None):
+        """Set ``wms_customer_since`` where it is empty: the local date of the
+        customer's first delivery (over all history, in every company).
+        A date typed by hand is never overwritten."""
+        partner_scope = (
+            SQL("rp.commercial_partner_id = ANY(%s)", list(partner_ids))
+            if partner_ids is not None
+            else SQL("TRUE")
+        )
+        # Raw SQL: one statement fills the date for every partner (and its
+        # contacts, the field is synced from the commercial entity).
+        self.env.execute_query(
+            SQL(
+                """
+                WITH valid_tz AS (SELECT name FROM pg_timezone_names),
+                first AS (
+                    SELECT rp.commercial_partner_id AS partner_id,
+                           min(((p.date_done AT TIME ZONE 'UTC')
+                                AT TIME ZONE COALESCE(tz.name, 'UTC'))::date)
+                               AS first_date
+                      FROM stock_picking p
+                      JOIN stock_picking_type t ON t.id = p.picking_type_id
+                      JOIN res_partner rp ON rp.id = p.partner_id
+                      JOIN res_partner cp ON cp.id = rp.commercial_partner_id
+                 LEFT JOIN valid_tz tz ON tz.name = cp.tz
+                     WHERE t.code = 'outgoing' AND p.state = 'done'
+                       AND p.return_id IS NULL AND %(scope)s
+                       AND cp.wms_customer_since IS NULL
+                  GROUP BY rp.commercial_partner_id
+                )
+                UPDATE res_partner rp
+                   SET wms_customer_since = first.first_date
+                  FROM first
+                 WHERE rp.commercial_partner_id = first.partner_id
+                   AND rp.wms_customer_since IS NULL
+                """,
+                scope=partner_scope,
+            )
+        )
+
+    @api.model
+    def _cron_refresh_kpi(self):
+        """Daily: recompute every customer so the rolling window moves on.
+
+        Works in batches of commercial partners; progress is committed only
+        when running as a scheduled action.
+        """
+        self.env.flush_all()
+        partner_ids = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    """
+                    SELECT DISTINCT rp.commercial_partner_id
+                      FROM stock_picking p
+                      JOIN stock_picking_type t ON t.id = p.picking_type_id
+                      JOIN res_partner rp ON rp.id = p.partner_id
+                     WHERE t.code = 'outgoing' AND p.state = 'done'
+                       AND p.return_id IS NULL AND p.date_done >= %s
+                     UNION
+                    SELECT partner_id FROM wms_customer_kpi
+                     ORDER BY 1
+                    """,
+                    fields.Datetime.now() - timedelta(days=self._get_window_days()),
+                )
+            )
+        ]
+        in_cron = bool(self.env.context.get("cron_id"))
+        remaining = len(partner_ids)
+        if in_cron:
+            self.env["ir.cron"]._commit_progress(remaining=remaining)
+        for start in range(0, len(partner_ids), REFRESH_BATCH_SIZE):
+            batch = partner_ids[start : start + REFRESH_BATCH_SIZE]
+            self._refresh(partner_ids=batch)
+            remaining -= len(batch)
+            if in_cron:
+                self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining)
+        _logger.info("Refreshed delivery KPIs of %s customers", len(partner_ids))
+        return len(partner_ids)

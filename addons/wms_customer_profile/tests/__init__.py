@@ -1,0 +1,5 @@
+from . import test_tier
+from . import test_kpi
+from . import test_access
+from . import test_export
+from . import test_integration

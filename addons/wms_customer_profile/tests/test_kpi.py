@@ -1,0 +1,329 @@
+# Copyright 2026 WMS Customer Care contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import WmsCustomerProfileCase
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerKpi(WmsCustomerProfileCase):
+    def _refresh(self, *partners):
+        self.Kpi._refresh(partner_ids=[p.commercial_partner_id.id for p in partners])
+
+    def test_kpi_arithmetic(self):
+        # on time, accurate
+        self._deliver(
+            self.customer_contact,
+            deadline=self._days_ago(9),
+            date_done=self._days_ago(10),
+        )
+        # late (done after the deadline), accurate
+        self._deliver(
+            self.customer, deadline=self._days_ago(21), date_done=self._days_ago(20)
+        )
+        # short: 8 of 10 shipped, the rest cancelled -> inaccurate, on time
+        self._deliver(
+            self.customer,
+            done_qty=8,
+            deadline=self._days_ago(4),
+            date_done=self._days_ago(5),
+        )
+        # on time but returned -> inaccurate and returned
+        returned = self._deliver(
+            self.customer, deadline=self._days_ago(2), date_done=self._days_ago(3)
+        )
+        self._return(returned, qty=2)
+        self._refresh(self.customer)
+
+        kpi = self._kpi(self.customer)
+        self.assertEqual(kpi.delivery_count, 4)
+        self.assertEqual(kpi.on_time_count, 3)
+        self.assertEqual(kpi.accurate_count, 2)
+        self.assertEqual(kpi.return_count, 1)
+        self.assertAlmostEqual(kpi.on_time_rate, 75.0)
+        self.assertAlmostEqual(kpi.accuracy_rate, 50.0)
+        self.assertAlmostEqual(kpi.return_rate, 25.0)
+        self.assertEqual(kpi.last_delivery_date, self._days_ago(3))
+        # the partner and its contacts show the same figures
+        for partner in (self.customer, self.customer_contact):
+            self.assertEqual(partner.wms_delivery_count, 4)
+            self.assertAlmostEqual(partner.wms_on_time_rate, 75.0)
+            self.assertAlmostEqual(partner.wms_accuracy_rate, 50.0)
+            self.assertAlmostEqual(partner.wms_return_rate, 25.0)
+            self.assertEqual(partner.wms_last_delivery_date, self._days_ago(3))
+        self.assertEqual(self.customer.wms_return_picking_count, 1)
+        self.assertEqual(self.customer.wms_done_delivery_count, 4)
+
+    def test_validation_refreshes_customer(self):
+        """Validating a delivery, then its return, updates the KPIs at once."""
+        delivery = self._deliver(self.customer_contact)
+        kpi = self._kpi(self.customer)
+        self.assertEqual(kpi.delivery_count, 1)
+        self.assertEqual(kpi.return_count, 0)
+        self.assertEqual(self.customer.wms_customer_since, fields.Date.context_today(self.customer))
+        self._return(delivery)
+        self.assertEqual(kpi.return_count, 1)
+        self.assertEqual(self.customer.wms_return_rate, 100.0)
+
+    def test_backorder_makes_delivery_inaccurate(self):
+        picking = self._deliver(self.customer, done_qty=6, backorder=True)
+        self.assertTrue(picking.backorder_ids)
+        kpi = self._kpi(self.customer)
+        self.assertEqual(kpi.delivery_count, 1)
+        self.assertEqual(kpi.accurate_count, 0)
+        # the backorder, shipped in full, is a delivery of its own
+        backorder = picking.backorder_ids
+        backorder.action_assign()
+        backorder.move_ids.picked = True
+        backorder.button_validate()
+        self.assertEqual(kpi.delivery_count, 2)
+        self.assertEqual(kpi.accurate_count, 1)
+
+    def test_extra_product_line_quantity_mismatch(self):
+        self._deliver(
+            self.customer, lines=[(self.product, 5.0), (self.product_2, 3.0)]
+        )
+        self.assertEqual(self._kpi(self.customer).accurate_count, 1)
+        self._deliver(self.customer, qty=5.0, done_qty=7.0)  # over-delivered
+        self.assertEqual(self._kpi(self.customer).delivery_count, 2)
+        self.assertEqual(self._kpi(self.customer).accurate_count, 1)
+
+    def test_no_deadline_on_time_in_customer_timezone(self):
+        self.customer.tz = "Asia/Shanghai"  # UTC+8
+        # scheduled 09:00 local, done 20:00 local the same day: on time
+        self._deliver(
+            self.customer,
+            scheduled=self._dt("2026-03-10 01:00:00"),
+            date_done=self._dt("2026-03-10 12:00:00"),
+        )
+        # done 01:00 local the next day (still the same UTC day): late
+        self._deliver(
+            self.customer,
+            scheduled=self._dt("2026-03-11 01:00:00"),
+            date_done=self._dt("2026-03-11 17:00:00"),
+        )
+        self.env["ir.config_parameter"].set_param(
+            "wms_customer_profile.kpi_window_days", 3650
+        )
+        self._refresh(self.customer)
+        kpi = self._kpi(self.customer)
+        self.assertEqual(kpi.delivery_count, 2)
+        self.assertEqual(kpi.on_time_count, 1)
+        # in UTC (no timezone) both are on time
+        self.customer.tz = False
+        self._refresh(self.customer)
+        self.assertEqual(kpi.on_time_count, 2)
+
+    def test_vendor_return_is_not_a_delivery(self):
+        vendor = self.env["res.partner"].create({"name": "Parts Supplier"})
+        receipt = self.env["stock.picking"].create(
+            {
+                "partner_id": vendor.id,
+                "picking_type_id": self.warehouse.in_type_id.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.product.id,
+                            "product_uom_qty": 4,
+                            "location_id": self.env.ref(
+                                "stock.stock_location_suppliers"
+                            ).id,
+                            "location_dest_id": self.warehouse.lot_stock_id.id,
+                        }
+                    )
+                ],
+            }
+        )
+        receipt.action_confirm()
+        receipt.move_ids.quantity = 4
+        receipt.move_ids.picked = True
+        receipt.button_validate()
+        vendor_return = self._return(receipt, qty=4)
+        self.assertEqual(vendor_return.picking_type_code, "outgoing")
+        self.assertEqual(vendor_return.state, "done")
+        self._refresh(vendor)
+        self.assertFalse(self._kpi(vendor))
+        self.assertEqual(vendor.wms_delivery_count, 0)
+
+    def test_rolling_window(self):
+        self._deliver(self.customer, date_done=self._days_ago(400))
+        self._deliver(self.customer, date_done=self._days_ago(30))
+        self._refresh(self.customer)
+        self.assertEqual(self.customer.wms_delivery_count, 1)
+        self.env["ir.config_parameter"].set_param(
+            "wms_customer_profile.kpi_window_days", 500
+        )
+        self._refresh(self.customer)
+        self.assertEqual(self.customer.wms_delivery_count, 2)
+        # nothing left in the window: the row goes, the figures read zero
+        self.env["ir.config_parameter"].set_param(
+            "wms_customer_profile.kpi_window_days", 10
+        )
+        self._refresh(self.customer)
+        self.assertFalse(self._kpi(self.customer))
+        self.assertEqual(self.customer.wms_delivery_count, 0)
+        self.assertFalse(self.customer.wms_last_delivery_date)
+
+    def test_customer_since(self):
+        first = self._deliver(self.customer, date_done=self._days_ago(50))
+        self.customer.wms_customer_since = False
+        self._deliver(self.customer, date_done=self._days_ago(20))
+        self.assertEqual(self.customer.wms_customer_since, first.date_done.date())
+        self.assertEqual(
+            self.customer_contact.wms_customer_since, first.date_done.date()
+        )
+        # a date set by hand stays
+        self.customer.wms_customer_since = "2020-01-01"
+        self._deliver(self.customer)
+        self.assertEqual(str(self.customer.wms_customer_since), "2020-01-01")
+
+    def test_incremental_refresh_touches_only_affected_partner(self):
+        self._deliver(self.other_customer)
+        other_kpi = self._kpi(self.other_customer)
+        other_kpi.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE wms_customer_kpi SET date_refreshed = '2000-01-01' WHERE id = %s",
+            [other_kpi.id],
+        )
+        other_kpi.invalidate_recordset()
+        self._deliver(self.customer)
+        self.assertEqual(self._kpi(self.customer).delivery_count, 1)
+        self.assertEqual(str(other_kpi.date_refreshed), "2000-01-01 00:00:00")
+
+    def _bulk_deliveries(self, partner, count):
+        pickings = self.env["stock.picking"]
+        for _i in range(count):
+            pickings |= self._create_delivery(partner)
+        pickings.action_confirm()
+        pickings.action_assign()
+        pickings.move_ids.picked = True
+        pickings.with_context(skip_backorder=True).button_validate()
+        self.assertEqual(set(pickings.mapped("state")), {"done"})
+        return pickings
+
+    def test_incremental_refresh_query_count(self):
+        """The refresh costs the same with 10 or 200 past deliveries."""
+        small = self.customer
+        big = self.other_customer
+        self._bulk_deliveries(small, 10)
+        self._bulk_deliveries(big, 200)
+        last_small = self._deliver(small)
+        last_big = self._deliver(big)
+        self.env.invalidate_all()
+        # read the picking, its type and partner; upsert the KPI rows; fill
+        # "customer since": the same five queries whatever the history
+        with self.assertQueryCount(5):
+            last_small._wms_refresh_customer_kpi()
+        self.env.invalidate_all()
+        with self.assertQueryCount(5):
+            last_big._wms_refresh_customer_kpi()
+        self.assertEqual(self._kpi(small).delivery_count, 11)
+        self.assertEqual(self._kpi(big).delivery_count, 201)
+
+    def test_cron_full_refresh_equals_incremental(self):
+        self.customer.tz = "Europe/Paris"
+        self._deliver(self.customer, deadline=self._days_ago(4), date_done=self._days_ago(5))
+        self._deliver(self.customer, done_qty=3, date_done=self._days_ago(8))
+        late = self._deliver(
+            self.other_customer, deadline=self._days_ago(12), date_done=self._days_ago(11)
+        )
+        self._return(late)
+        self._refresh(self.customer, self.other_customer)
+        fnames = [
+            "partner_id",
+            "company_id",
+            "delivery_count",
+            "on_time_count",
+            "accurate_count",
+            "return_count",
+            "on_time_rate",
+            "accuracy_rate",
+            "return_rate",
+            "last_delivery_date",
+        ]
+        partners = [self.customer.id, self.other_customer.id]
+        incremental = self.Kpi.search_read(
+            [("partner_id", "in", partners)], fnames, order="partner_id"
+        )
+        self.assertEqual(len(incremental), 2)
+        self.Kpi.search([]).sudo().unlink()
+        count = self.Kpi._cron_refresh_kpi()
+        self.assertGreaterEqual(count, 2)
+        full = self.Kpi.search_read(
+            [("partner_id", "in", partners)], fnames, order="partner_id"
+        )
+        for rows in (incremental, full):
+            for row in rows:
+                row.pop("id")
+        self.assertEqual(full, incremental)
+
+    def test_partner_kpi_search(self):
+        self._deliver(
+            self.customer, deadline=self._days_ago(6), date_done=self._days_ago(5)
+        )
+        self._deliver(self.other_customer)
+        self._refresh(self.customer)
+        Partner = self.env["res.partner"]
+        late = Partner.search(
+            [("wms_delivery_count", ">", 0), ("wms_on_time_rate", "<", 90)]
+        )
+        self.assertIn(self.customer, late)
+        self.assertIn(self.customer_contact, late)
+        self.assertNotIn(self.other_customer, late)
+        never = Partner.search([("wms_delivery_count", "=", 0)])
+        self.assertNotIn(self.customer, never)
+        self.assertIn(self.cc_user.partner_id, never)
+        recent = Partner.search(
+            [("wms_last_delivery_date", ">=", fields.Datetime.now() - timedelta(days=1))]
+        )
+        self.assertIn(self.other_customer, recent)
+        self.assertNotIn(self.customer, recent)
+
+    def test_kpi_rows_are_per_company(self):
+        company_b = self.env["res.company"].create({"name": "WMS Company B"})
+        self.env.user.company_ids |= company_b
+        self._deliver(self.customer)
+        self._deliver(self.customer, company=company_b)
+        self._deliver(self.customer, company=company_b)
+        self.assertEqual(self.customer.wms_delivery_count, 1)
+        self.assertEqual(
+            self.customer.with_company(company_b).wms_delivery_count, 2
+        )
+        user_a = new_test_user(
+            self.env,
+            login="wms_company_a_user",
+            groups="base.group_user,wms_customer_profile.wms_customer_profile_group_user",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        kpi_b = self._kpi(self.customer, company_b)
+        self.assertTrue(kpi_b)
+        Kpi_a = self.Kpi.with_user(user_a)
+        rows = Kpi_a.search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(rows.company_id, self.company)
+        with self.assertRaises(AccessError):
+            kpi_b.with_user(user_a).read(["delivery_count"])
+
+    def test_refresh_rights(self):
+        self._deliver(self.customer)
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.cc_user).wms_refresh_kpi()
+        self.Kpi.search([]).sudo().unlink()
+        self.assertTrue(self.customer.with_user(self.cc_manager).wms_refresh_kpi())
+        self.assertEqual(self._kpi(self.customer).delivery_count, 1)
+
+    def test_stock_user_validates_as_before(self):
+        self.customer.wms_tier_id = self.tier_vip
+        picking = self._create_delivery(self.customer).with_user(self.stock_user)
+        self.assertEqual(picking.priority, "1")
+        picking.action_confirm()
+        picking.action_assign()
+        picking.move_ids.picked = True
+        picking.button_validate()
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(picking.wms_tier_id.with_user(self.stock_user).name, "VIP")
+        self.assertEqual(self._kpi(self.customer).delivery_count, 1)

@@ -1,0 +1,223 @@
+# Copyright 2026 WMS Customer Care contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import base64
+import tempfile
+
+import xlsxwriter
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+# partners read per batch: bounds the memory used for 100k customers
+READ_BATCH = 2000
+
+
+class WmsCustomerExport(models.TransientModel):
+    _name = "wms.customer.export"
+    _description = "Export Customer Profiles (XLSX)"
+
+    partner_ids = fields.Many2many("res.partner", string="Customers")
+    include_kpi = fields.Boolean(
+        string="Include Delivery KPIs",
+        default=True,
+        help="Add the current company's delivery KPIs to each customer.",
+    )
+    file_data = fields.Binary(string="File", readonly=True, attachment=False)
+    file_name = fields.Char(readonly=True)
+
+    @api.model
+    def default_get(self, fields_list):
+        res = super().default_get(fields_list)
+        ctx = self.env.context
+        if (
+            "partner_ids" in fields_list
+            and not res.get("partner_ids")
+            and ctx.get("active_model") == "res.partner"
+            and ctx.get("active_ids")
+        ):
+            res["partner_ids"] = [fields.Command.set(ctx["active_ids"])]
+        return res
+
+    def _columns(self):
+        """(header, kind, width) of each column, in order."""
+        _ = self.env._
+        columns = [
+            (_("Customer"), "text", 36),
+            (_("Reference"), "text", 14),
+            (_("Tier"), "text", 16),
+            (_("Tier Locked"), "text", 11),
+            (_("Account Manager"), "text", 22),
+        ]
+        if self._can_read_credit_rating():
+            columns.append((_("Credit Rating"), "text", 20))
+        columns += [
+            (_("Preferred Channel"), "text", 16),
+            (_("Customer Since"), "date", 14),
+            (_("Email"), "text", 28),
+            (_("Phone"), "text", 18),
+            (_("Service Notes"), "text", 40),
+        ]
+        if self.include_kpi:
+            columns += [
+                (_("Deliveries"), "int", 11),
+                (_("On-Time Rate"), "pct", 13),
+                (_("Accuracy Rate"), "pct", 13),
+                (_("Return Rate"), "pct", 12),
+                (_("Last Delivery"), "date", 14),
+            ]
+        return columns
+
+    def _can_read_credit_rating(self):
+        return self.env.user.has_group(
+            "wms_customer_profile.wms_customer_profile_group_manager"
+        )
+
+    def _selection_labels(self, fname):
+        field = self.env["res.partner"]._fields[fname]
+        return dict(field._description_selection(self.env))
+
+    def action_export(self):
+        self.ensure_one()
+        if not self.partner_ids:
+            raise UserError(self.env._("Select at least one customer to export."))
+        lang = self.env.user.lang or self.env.lang
+        Partner = self.env["res.partner"].with_context(lang=lang)
+        columns = self._columns()
+        with_rating = self._can_read_credit_rating()
+        channels = self._selection_labels("wms_preferred_channel")
+        ratings = self._selection_labels("wms_credit_rating") if with_rating else {}
+        yes, no = self.env._("Yes"), self.env._("No")
+        tier_names = {
+            tier.id: tier.name
+            for tier in self.env["wms.customer.tier"]
+            .with_context(lang=lang, active_test=False)
+            .search([])
+        }
+        kpis = {}
+        if self.include_kpi:
+            rows = self.env["wms.customer.kpi"].search_read(
+                [
+                    ("partner_id", "in", self.partner_ids.commercial_partner_id.ids),
+                    ("company_id", "=", self.env.company.id),
+                ],
+                [
+                    "partner_id",
+                    "delivery_count",
+                    "on_time_rate",
+                    "accuracy_rate",
+                    "return_rate",
+                    "last_delivery_date",
+                ],
+                load=None,
+            )
+            kpis = {row["partner_id"]: row for row in rows}
+
+        with tempfile.TemporaryDirectory() as tmpdir:
+            path = f"{tmpdir}/export.xlsx"
+            workbook = xlsxwriter.Workbook(
+                path, {"constant_memory": True, "tmpdir": tmpdir}
+            )
+            sheet = workbook.add_worksheet(self.env._("Customers")[:31])
+            formats = {
+                "header": workbook.add_format({"bold": True, "bottom": 1}),
+                "text": None,
+                "int": workbook.add_format({"num_format": "0"}),
+                "pct": workbook.add_format({"num_format": "0.0%"}),
+                "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+            }
+            for col, (header, kind, width) in enumerate(columns):
+                sheet.set_column(col, col, width, formats[kind])
+                sheet.write_string(0, col, header, formats["header"])
+            sheet.freeze_panes(1, 0)
+
+            fnames = [
+                "display_name",
+                "ref",
+                "commercial_partner_id",
+                "wms_tier_id",
+                "wms_tier_locked",
+                "wms_account_manager_id",
+                "wms_preferred_channel",
+                "wms_customer_since",
+                "email",
+                "phone",
+                "wms_service_notes",
+            ]
+            if with_rating:
+                fnames.append("wms_credit_rating")
+            row_index = 0
+            ids = self.partner_ids.ids
+            for start in range(0, len(ids), READ_BATCH):
+                batch = Partner.browse(ids[start : start + READ_BATCH])
+                for rec in batch.read(fnames, load=None):
+                    row_index += 1
+                    manager = (
+                        self.env["res.users"]
+                        .browse(rec["wms_account_manager_id"])
+                        .sudo()  # display name only, users may be of other companies
+                        .name
+                        if rec["wms_account_manager_id"]
+                        else ""
+                    )
+                    values = [
+                        rec["display_name"],
+                        rec["ref"] or "",
+                        tier_names.get(rec["wms_tier_id"], ""),
+                        yes if rec["wms_tier_locked"] else no,
+                        manager,
+                    ]
+                    if with_rating:
+                        values.append(ratings.get(rec["wms_credit_rating"], ""))
+                    values += [
+                        channels.get(rec["wms_preferred_channel"], ""),
+                        rec["wms_customer_since"] or None,
+                        rec["email"] or "",
+                        rec["phone"] or "",
+                        rec["wms_service_notes"] or "",
+                    ]
+                    if self.include_kpi:
+                        kpi = kpis.get(rec["commercial_partner_id"]) or {}
+                        last = kpi.get("last_delivery_date")
+                        values += [
+                            kpi.get("delivery_count", 0),
+                            kpi.get("on_time_rate", 0.0) / 100.0,
+                            kpi.get("accuracy_rate", 0.0) / 100.0,
+                            kpi.get("return_rate", 0.0) / 100.0,
+                            fields.Datetime.context_timestamp(self, last).date()
+                            if last
+                            else None,
+                        ]
+                    self._write_row(sheet, row_index, values, columns, formats)
+                batch.invalidate_recordset()
+            sheet.autofilter(0, 0, max(row_index, 1), len(columns) - 1)
+            workbook.close()
+            with open(path, "rb") as xlsx:
+                data = xlsx.read()
+        self.write(
+            {
+                "file_data": base64.b64encode(data),
+                "file_name": "%s.xlsx" % self.env._("customer_profiles"),
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": (
+                f"/web/content/{self._name}/{self.id}/file_data/"
+                f"{self.file_name}?download=true"
+            ),
+            "target": "self",
+        }
+
+    @staticmethod
+    def _write_row(sheet, row, values, columns, formats):
+        for col, (value, (_header, kind, _width)) in enumerate(
+            zip(values, columns, strict=True)
+        ):
+            if value is None or value == "":
+                sheet.write_blank(row, col, None, formats[kind])
+            elif kind == "date":
+                sheet.write_datetime(row, col, value, formats[kind])
+            elif kind in ("int", "pct"):
+                sheet.write_number(row, col, value, formats[kind])
+            else:
+                sheet.write_string(row, col, str(value))
