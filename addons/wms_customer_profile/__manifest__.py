@@ -9,7 +9,6 @@
     "author": "WMS Customer Care contributors",
     "license": "AGPL-3",
     "application": True,
-    "installable": True,
     "depends": ["stock", "mail"],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [

@@ -30,7 +30,9 @@ def _matches_empty(operator, value, empty):
     """Whether a customer without a KPI row (every figure empty) matches."""
     if operator in ("in", "not in"):
         values = (
-            value if isinstance(value, Collection) and not isinstance(value, str) else [value]
+            value
+            if isinstance(value, Collection) and not isinstance(value, str)
+            else [value]
         )
         hit = any(v is False or v is None or v == empty for v in values)
         return hit if operator == "in" else not hit
@@ -89,8 +91,7 @@ class ResPartner(models.Model):
     )
     wms_service_notes = fields.Text(
         string="Service Notes",
-        help="How this customer wants to be served: contacts, habits, "
-        "things to avoid.",
+        help="How this customer wants to be served: contacts, habits, things to avoid.",
     )
     wms_customer_since = fields.Date(
         string="Customer Since",
@@ -226,15 +227,15 @@ class ResPartner(models.Model):
     @api.depends_context("company", "uid")
     def _compute_wms_picking_counts(self):
         Picking = self.env["stock.picking"]
-        counters = dict.fromkeys(
-            (
+        counters = {
+            fname: {}
+            for fname in (
                 "wms_open_delivery_count",
                 "wms_late_delivery_count",
                 "wms_done_delivery_count",
                 "wms_return_picking_count",
-            ),
-            {},
-        )
+            )
+        }
         if self.commercial_partner_id and Picking.has_access("read"):
             groupby = ["partner_id.commercial_partner_id"]
             base = self._wms_delivery_domain()
@@ -298,8 +299,7 @@ class ResPartner(models.Model):
     def action_wms_view_open_deliveries(self):
         self.ensure_one()
         return self._wms_picking_action(
-            self._wms_delivery_domain()
-            & Domain("state", "not in", ("done", "cancel")),
+            self._wms_delivery_domain() & Domain("state", "not in", ("done", "cancel")),
             self.env._("Open Deliveries"),
         )
 

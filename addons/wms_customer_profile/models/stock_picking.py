@@ -34,10 +34,12 @@ class StockPicking(models.Model):
         Only raises the priority, never lowers one set by hand.
         """
         candidates = self.filtered(
-            lambda p: p.picking_type_code == "outgoing"
-            and p.priority != "1"
-            and p.state not in ("done", "cancel")
-            and p.partner_id
+            lambda p: (
+                p.picking_type_code == "outgoing"
+                and p.priority != "1"
+                and p.state not in ("done", "cancel")
+                and p.partner_id
+            )
         )
         urgent = self.browse()
         for company in candidates.company_id:

@@ -29,9 +29,7 @@ class WmsCustomerTier(models.Model):
     )
     description = fields.Text(translate=True)
     active = fields.Boolean(default=True)
-    partner_count = fields.Integer(
-        compute="_compute_partner_count", string="Customers"
-    )
+    partner_count = fields.Integer(compute="_compute_partner_count", string="Customers")
 
     _code_uniq = models.Constraint(
         "UNIQUE(code)", "The code of a customer tier must be unique."

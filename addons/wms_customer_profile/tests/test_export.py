@@ -48,7 +48,9 @@ class TestCustomerExport(WmsCustomerProfileCase):
         self.assertEqual(wizard.partner_ids, partners)
         action = wizard.action_export()
         self.assertEqual(action["type"], "ir.actions.act_url")
-        self.assertIn(f"/web/content/wms.customer.export/{wizard.id}/file_data", action["url"])
+        self.assertIn(
+            f"/web/content/wms.customer.export/{wizard.id}/file_data", action["url"]
+        )
         self.assertTrue(wizard.file_name.endswith(".xlsx"))
         book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))
         return book.active
@@ -57,11 +59,23 @@ class TestCustomerExport(WmsCustomerProfileCase):
         partners = self.customer | self.other_customer
         sheet = self._export(self.cc_manager, partners)
         header = [cell.value for cell in sheet[1]]
-        self.assertEqual(header[:6], ["Customer", "Reference", "Tier", "Tier Locked", "Account Manager", "Credit Rating"])
+        self.assertEqual(
+            header[:6],
+            [
+                "Customer",
+                "Reference",
+                "Tier",
+                "Tier Locked",
+                "Account Manager",
+                "Credit Rating",
+            ],
+        )
         self.assertIn("On-Time Rate", header)
         self.assertTrue(all(cell.font.bold for cell in sheet[1]))
         self.assertEqual(sheet.freeze_panes, "A2")
-        self.assertEqual(sheet.auto_filter.ref, f"A1:{sheet.cell(1, len(header)).column_letter}3")
+        self.assertEqual(
+            sheet.auto_filter.ref, f"A1:{sheet.cell(1, len(header)).column_letter}3"
+        )
         self.assertEqual(sheet.max_row, 3)  # header + 2 customers
         self.assertGreater(sheet.column_dimensions["A"].width, 20)
 

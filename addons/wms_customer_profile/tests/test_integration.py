@@ -57,7 +57,9 @@ class TestIntegratorApi(HttpCase, WmsCustomerProfileCase):
 
     def test_xmlrpc_read_tier_and_kpis(self):
         db = get_db_name()
-        uid = self.xmlrpc_common.authenticate(db, "wms_integrator", "wms_integrator_pw", {})
+        uid = self.xmlrpc_common.authenticate(
+            db, "wms_integrator", "wms_integrator_pw", {}
+        )
         self.assertEqual(uid, self.integrator.id)
         ids = self.xmlrpc_object.execute_kw(
             db,
@@ -81,7 +83,12 @@ class TestIntegratorApi(HttpCase, WmsCustomerProfileCase):
         # managers refresh KPIs over RPC
         self.assertTrue(
             self.xmlrpc_object.execute_kw(
-                db, uid, self.api_key, "res.partner", "wms_refresh_kpi", [[self.customer.id]]
+                db,
+                uid,
+                self.api_key,
+                "res.partner",
+                "wms_refresh_kpi",
+                [[self.customer.id]],
             )
         )
 

@@ -64,7 +64,8 @@ class TestCustomerKpi(WmsCustomerProfileCase):
         kpi = self._kpi(self.customer)
         self.assertEqual(kpi.delivery_count, 1)
         self.assertEqual(kpi.return_count, 0)
-        self.assertEqual(self.customer.wms_customer_since, fields.Date.context_today(self.customer))
+        # the customer has no timezone: the UTC date of the first delivery
+        self.assertEqual(self.customer.wms_customer_since, delivery.date_done.date())
         self._return(delivery)
         self.assertEqual(kpi.return_count, 1)
         self.assertEqual(self.customer.wms_return_rate, 100.0)
@@ -84,9 +85,7 @@ class TestCustomerKpi(WmsCustomerProfileCase):
         self.assertEqual(kpi.accurate_count, 1)
 
     def test_extra_product_line_quantity_mismatch(self):
-        self._deliver(
-            self.customer, lines=[(self.product, 5.0), (self.product_2, 3.0)]
-        )
+        self._deliver(self.customer, lines=[(self.product, 5.0), (self.product_2, 3.0)])
         self.assertEqual(self._kpi(self.customer).accurate_count, 1)
         self._deliver(self.customer, qty=5.0, done_qty=7.0)  # over-delivered
         self.assertEqual(self._kpi(self.customer).delivery_count, 2)
@@ -226,10 +225,14 @@ class TestCustomerKpi(WmsCustomerProfileCase):
 
     def test_cron_full_refresh_equals_incremental(self):
         self.customer.tz = "Europe/Paris"
-        self._deliver(self.customer, deadline=self._days_ago(4), date_done=self._days_ago(5))
+        self._deliver(
+            self.customer, deadline=self._days_ago(4), date_done=self._days_ago(5)
+        )
         self._deliver(self.customer, done_qty=3, date_done=self._days_ago(8))
         late = self._deliver(
-            self.other_customer, deadline=self._days_ago(12), date_done=self._days_ago(11)
+            self.other_customer,
+            deadline=self._days_ago(12),
+            date_done=self._days_ago(11),
         )
         self._return(late)
         self._refresh(self.customer, self.other_customer)
@@ -278,7 +281,13 @@ class TestCustomerKpi(WmsCustomerProfileCase):
         self.assertNotIn(self.customer, never)
         self.assertIn(self.cc_user.partner_id, never)
         recent = Partner.search(
-            [("wms_last_delivery_date", ">=", fields.Datetime.now() - timedelta(days=1))]
+            [
+                (
+                    "wms_last_delivery_date",
+                    ">=",
+                    fields.Datetime.now() - timedelta(days=1),
+                )
+            ]
         )
         self.assertIn(self.other_customer, recent)
         self.assertNotIn(self.customer, recent)
@@ -290,9 +299,7 @@ class TestCustomerKpi(WmsCustomerProfileCase):
         self._deliver(self.customer, company=company_b)
         self._deliver(self.customer, company=company_b)
         self.assertEqual(self.customer.wms_delivery_count, 1)
-        self.assertEqual(
-            self.customer.with_company(company_b).wms_delivery_count, 2
-        )
+        self.assertEqual(self.customer.with_company(company_b).wms_delivery_count, 2)
         user_a = new_test_user(
             self.env,
             login="wms_company_a_user",

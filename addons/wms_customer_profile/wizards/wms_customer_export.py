@@ -40,30 +40,29 @@ class WmsCustomerExport(models.TransientModel):
 
     def _columns(self):
         """(header, kind, width) of each column, in order."""
-        _ = self.env._
         columns = [
-            (_("Customer"), "text", 36),
-            (_("Reference"), "text", 14),
-            (_("Tier"), "text", 16),
-            (_("Tier Locked"), "text", 11),
-            (_("Account Manager"), "text", 22),
+            (self.env._("Customer"), "text", 36),
+            (self.env._("Reference"), "text", 14),
+            (self.env._("Tier"), "text", 16),
+            (self.env._("Tier Locked"), "text", 11),
+            (self.env._("Account Manager"), "text", 22),
         ]
         if self._can_read_credit_rating():
-            columns.append((_("Credit Rating"), "text", 20))
+            columns.append((self.env._("Credit Rating"), "text", 20))
         columns += [
-            (_("Preferred Channel"), "text", 16),
-            (_("Customer Since"), "date", 14),
-            (_("Email"), "text", 28),
-            (_("Phone"), "text", 18),
-            (_("Service Notes"), "text", 40),
+            (self.env._("Preferred Channel"), "text", 16),
+            (self.env._("Customer Since"), "date", 14),
+            (self.env._("Email"), "text", 28),
+            (self.env._("Phone"), "text", 18),
+            (self.env._("Service Notes"), "text", 40),
         ]
         if self.include_kpi:
             columns += [
-                (_("Deliveries"), "int", 11),
-                (_("On-Time Rate"), "pct", 13),
-                (_("Accuracy Rate"), "pct", 13),
-                (_("Return Rate"), "pct", 12),
-                (_("Last Delivery"), "date", 14),
+                (self.env._("Deliveries"), "int", 11),
+                (self.env._("On-Time Rate"), "pct", 13),
+                (self.env._("Accuracy Rate"), "pct", 13),
+                (self.env._("Return Rate"), "pct", 12),
+                (self.env._("Last Delivery"), "date", 14),
             ]
         return columns
 
@@ -196,7 +195,7 @@ class WmsCustomerExport(models.TransientModel):
         self.write(
             {
                 "file_data": base64.b64encode(data),
-                "file_name": "%s.xlsx" % self.env._("customer_profiles"),
+                "file_name": f"{self.env._('customer_profiles')}.xlsx",
             }
         )
         return {

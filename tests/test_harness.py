@@ -1,0 +1,126 @@
+"""The test harness itself: what tests/run tells a user whose machine lacks
+Odoo or PostgreSQL, what its static checks catch, and that the Docker set-up
+installs every add-on of the repository."""
+
+import importlib.machinery
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN = ROOT / "tests" / "run"
+
+
+def _load_runner():
+    loader = importlib.machinery.SourceFileLoader("wms_tests_run", str(RUN))
+    spec = importlib.util.spec_from_loader("wms_tests_run", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def _run(*args, env=None):
+    return subprocess.run(
+        [*args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+
+
+def _assert_one_plain_sentence(result):
+    assert result.returncode != 0
+    output = (result.stdout + result.stderr).strip()
+    assert "Traceback" not in output
+    lines = output.splitlines()
+    assert len(lines) == 1, output
+    assert lines[0].endswith(".")
+    assert "docker compose -f docker/docker-compose.yml run --rm tests" in lines[0]
+    return lines[0]
+
+
+def test_without_odoo_one_plain_sentence():
+    # -S: no site-packages, hence no Odoo, whatever this machine has installed
+    result = _run(sys.executable, "-S", str(RUN), "--no-install")
+    sentence = _assert_one_plain_sentence(result)
+    assert "Odoo 19.0" in sentence
+    assert "Python's path" in sentence
+
+
+def test_without_postgresql_one_plain_sentence(tmp_path):
+    import os  # noqa: PLC0415
+
+    env = dict(os.environ, PGHOST="127.0.0.1", PGPORT="9")  # nothing listens
+    result = _run(sys.executable, str(RUN), "--no-install", env=env)
+    sentence = _assert_one_plain_sentence(result)
+    assert sentence.startswith("tests/run: PostgreSQL does not answer at 127.0.0.1:9")
+    assert "PGHOST" in sentence
+
+
+def test_unknown_module_is_refused():
+    result = _run(sys.executable, str(RUN), "--no-install", "--module", "nope")
+    assert result.returncode != 0
+    assert "There is no addon named nope" in result.stderr
+
+
+def test_manifest_check_catches_bad_manifests(tmp_path):
+    runner = _load_runner()
+    good = tmp_path / "wms_good"
+    (good / "views").mkdir(parents=True)
+    (good / "views" / "a.xml").write_text("<odoo/>")
+    (good / "__manifest__.py").write_text(
+        "{'name': 'Good', 'version': '19.0.1.0.0', 'license': 'AGPL-3',"
+        " 'author': 'Us', 'data': ['views/a.xml']}"
+    )
+    bad = tmp_path / "wms_bad"
+    bad.mkdir()
+    (bad / "__manifest__.py").write_text(
+        "{'name': 'Bad', 'version': '18.0.1.0.0', 'data': ['views/missing.xml']}"
+    )
+    errors = runner.check_manifests(tmp_path)
+    assert not [e for e in errors if e.startswith("wms_good")], errors
+    bad_errors = [e for e in errors if e.startswith("wms_bad")]
+    assert any("is not 19.0.x.y.z" in e for e in bad_errors)
+    assert any("has no license" in e for e in bad_errors)
+    assert any("has no author" in e for e in bad_errors)
+    assert any("missing file views/missing.xml" in e for e in bad_errors)
+
+
+def test_xml_check_catches_broken_xml(tmp_path):
+    runner = _load_runner()
+    (tmp_path / "ok.xml").write_text("<odoo><data/></odoo>")
+    (tmp_path / "broken.xml").write_text("<odoo><record></odoo>")
+    errors = runner.check_xml_files(tmp_path)
+    assert len(errors) == 1
+    assert errors[0].startswith("broken.xml")
+
+
+def test_repository_addons_pass_the_manifest_check():
+    runner = _load_runner()
+    assert runner.check_manifests() == []
+    assert runner.our_addons()
+
+
+def test_compose_installs_every_addon_with_demo():
+    compose = yaml.safe_load((ROOT / "docker" / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert services["db"]["image"].startswith("postgres:16")
+    assert "healthcheck" in services["db"]
+    odoo = services["odoo"]
+    assert odoo["depends_on"]["db"]["condition"] == "service_healthy"
+    assert "8069:8069" in odoo["ports"]
+    command = odoo["command"]
+    assert command[command.index("-d") + 1] == "wms"
+    assert "--with-demo" in command
+    installed = set(command[command.index("-i") + 1].split(","))
+    assert installed == set(_load_runner().our_addons())
+    assert services["tests"]["entrypoint"][-1] == "tests/run"
+    dockerfile = (ROOT / "docker" / "Dockerfile").read_text()
+    assert "FROM odoo:19.0" in dockerfile
+    assert "--no-deps -r /opt/wms/oca-addons.txt" in dockerfile
