@@ -195,7 +195,9 @@ class WmsCustomerExport(models.TransientModel):
         self.write(
             {
                 "file_data": base64.b64encode(data),
-                "file_name": f"{self.env._('customer_profiles')}.xlsx",
+                "file_name": (
+                    f"customer_profiles_{fields.Date.context_today(self)}.xlsx"
+                ),
             }
         )
         return {
