@@ -130,10 +130,18 @@ class ResPartner(models.Model):
         string="KPIs Refreshed On", compute="_compute_wms_kpi"
     )
     # smart buttons
-    wms_open_delivery_count = fields.Integer(compute="_compute_wms_picking_counts")
-    wms_late_delivery_count = fields.Integer(compute="_compute_wms_picking_counts")
-    wms_done_delivery_count = fields.Integer(compute="_compute_wms_picking_counts")
-    wms_return_picking_count = fields.Integer(compute="_compute_wms_picking_counts")
+    wms_open_delivery_count = fields.Integer(
+        string="Open Delivery Count", compute="_compute_wms_picking_counts"
+    )
+    wms_late_delivery_count = fields.Integer(
+        string="Late Delivery Count", compute="_compute_wms_picking_counts"
+    )
+    wms_done_delivery_count = fields.Integer(
+        string="Done Delivery Count", compute="_compute_wms_picking_counts"
+    )
+    wms_return_picking_count = fields.Integer(
+        string="Return Count", compute="_compute_wms_picking_counts"
+    )
 
     @api.model
     def _commercial_fields(self):

@@ -176,6 +176,55 @@ class WmsCustomerKpi(models.Model):
         )
 
     @api.model
+    def _write_sql(self, source, scope):
+        """Upsert the rows of ``source`` (an aggregate) and delete the rows in
+        ``scope`` that ``source`` no longer has, in one statement."""
+        now = fields.Datetime.now()
+        return SQL(
+            """
+            WITH agg AS (%(source)s),
+            upsert AS (
+                INSERT INTO wms_customer_kpi (
+                    partner_id, company_id, delivery_count, on_time_count,
+                    accurate_count, return_count, on_time_rate,
+                    accuracy_rate, return_rate, last_delivery_date,
+                    date_refreshed, create_uid, create_date, write_uid,
+                    write_date)
+                SELECT partner_id, company_id, delivery_count,
+                       on_time_count, accurate_count, return_count,
+                       round(100.0 * on_time_count / delivery_count, 2),
+                       round(100.0 * accurate_count / delivery_count, 2),
+                       round(100.0 * return_count / delivery_count, 2),
+                       last_delivery_date, %(now)s, %(uid)s, %(now)s,
+                       %(uid)s, %(now)s
+                  FROM agg
+                ON CONFLICT (partner_id, company_id) DO UPDATE SET
+                    delivery_count = EXCLUDED.delivery_count,
+                    on_time_count = EXCLUDED.on_time_count,
+                    accurate_count = EXCLUDED.accurate_count,
+                    return_count = EXCLUDED.return_count,
+                    on_time_rate = EXCLUDED.on_time_rate,
+                    accuracy_rate = EXCLUDED.accuracy_rate,
+                    return_rate = EXCLUDED.return_rate,
+                    last_delivery_date = EXCLUDED.last_delivery_date,
+                    date_refreshed = EXCLUDED.date_refreshed,
+                    write_uid = EXCLUDED.write_uid,
+                    write_date = EXCLUDED.write_date
+            )
+            DELETE FROM wms_customer_kpi k
+             WHERE %(scope)s
+               AND NOT EXISTS (
+                   SELECT 1 FROM agg
+                    WHERE agg.partner_id = k.partner_id
+                      AND agg.company_id = k.company_id)
+            """,
+            source=source,
+            scope=scope,
+            now=now,
+            uid=self.env.uid,
+        )
+
+    @api.model
     def _refresh(self, partner_ids=None, company_ids=None):
         """Recompute the KPI rows of commercial partners in a few statements.
 
@@ -187,106 +236,66 @@ class WmsCustomerKpi(models.Model):
         """
         if partner_ids is not None and not partner_ids:
             return
-        now = fields.Datetime.now()
-        date_from = now - timedelta(days=self._get_window_days())
+        date_from = fields.Datetime.now() - timedelta(days=self._get_window_days())
         self.env.flush_all()
-        aggregate = self._aggregate_sql(date_from, partner_ids, company_ids)
+        scope = [SQL("TRUE")]
+        if partner_ids is not None:
+            scope.append(SQL("k.partner_id = ANY(%s)", list(partner_ids)))
+        if company_ids is not None:
+            scope.append(SQL("k.company_id = ANY(%s)", list(company_ids)))
         # Raw SQL: the rows are derived figures, written in one statement for
         # every partner at once; the ORM would need one query per row.
         self.env.execute_query(
-            SQL(
-                """
-                WITH agg AS (%(aggregate)s),
-                upsert AS (
-                    INSERT INTO wms_customer_kpi (
-                        partner_id, company_id, delivery_count, on_time_count,
-                        accurate_count, return_count, on_time_rate,
-                        accuracy_rate, return_rate, last_delivery_date,
-                        date_refreshed, create_uid, create_date, write_uid,
-                        write_date)
-                    SELECT partner_id, company_id, delivery_count,
-                           on_time_count, accurate_count, return_count,
-                           round(100.0 * on_time_count / delivery_count, 2),
-                           round(100.0 * accurate_count / delivery_count, 2),
-                           round(100.0 * return_count / delivery_count, 2),
-                           last_delivery_date, %(now)s, %(uid)s, %(now)s,
-                           %(uid)s, %(now)s
-                      FROM agg
-                    ON CONFLICT (partner_id, company_id) DO UPDATE SET
-                        delivery_count = EXCLUDED.delivery_count,
-                        on_time_count = EXCLUDED.on_time_count,
-                        accurate_count = EXCLUDED.accurate_count,
-                        return_count = EXCLUDED.return_count,
-                        on_time_rate = EXCLUDED.on_time_rate,
-                        accuracy_rate = EXCLUDED.accuracy_rate,
-                        return_rate = EXCLUDED.return_rate,
-                        last_delivery_date = EXCLUDED.last_delivery_date,
-                        date_refreshed = EXCLUDED.date_refreshed,
-                        write_uid = EXCLUDED.write_uid,
-                        write_date = EXCLUDED.write_date
-                    RETURNING partner_id, company_id
-                )
-                DELETE FROM wms_customer_kpi k
-                 WHERE %(scope)s
-                   AND NOT EXISTS (
-                       SELECT 1 FROM agg
-                        WHERE agg.partner_id = k.partner_id
-                          AND agg.company_id = k.company_id)
-                """,
-                aggregate=aggregate,
-                now=now,
-                uid=self.env.uid,
-                scope=SQL(" AND ").join(
-                    [SQL("TRUE")]
-                    + (
-                        [SQL("k.partner_id = ANY(%s)", list(partner_ids))]
-                        if partner_ids is not None
-                        else []
-                    )
-                    + (
-                        [SQL("k.company_id = ANY(%s)", list(company_ids))]
-                        if company_ids is not None
-                        else []
-                    )
-                ),
+            self._write_sql(
+                self._aggregate_sql(date_from, partner_ids, company_ids),
+                SQL(" AND ").join(scope),
             )
         )
-        self._fill_customer_since(partner_ids)
+        self._fill_customer_since(
+            SQL("todo.id = ANY(%s)", list(partner_ids))
+            if partner_ids is not None
+            else SQL("TRUE")
+        )
+        self._invalidate_kpi_caches()
+
+    def _invalidate_kpi_caches(self):
         self.invalidate_model()
         self.env["res.partner"].invalidate_model(
             self.env["res.partner"]._wms_kpi_field_names() + ["wms_customer_since"]
         )
 
     @api.model
-    def _fill_customer_since(self, partner_ids=None):
+    def _fill_customer_since(self, scope):
         """Set ``wms_customer_since`` where it is empty: the local date of the
         customer's first delivery (over all history, in every company).
-        A date typed by hand is never overwritten."""
-        partner_scope = (
-            SQL("rp.commercial_partner_id = ANY(%s)", list(partner_ids))
-            if partner_ids is not None
-            else SQL("TRUE")
-        )
+        A date typed by hand is never overwritten.
+
+        :param scope: SQL condition on ``todo.id``, the commercial partners
+        """
         # Raw SQL: one statement fills the date for every partner (and its
         # contacts, the field is synced from the commercial entity).
         self.env.execute_query(
             SQL(
                 """
                 WITH valid_tz AS (SELECT name FROM pg_timezone_names),
+                todo AS (
+                    SELECT id, tz FROM res_partner
+                     WHERE wms_customer_since IS NULL
+                       AND id = commercial_partner_id
+                ),
                 first AS (
-                    SELECT rp.commercial_partner_id AS partner_id,
+                    SELECT todo.id AS partner_id,
                            min(((p.date_done AT TIME ZONE 'UTC')
                                 AT TIME ZONE COALESCE(tz.name, 'UTC'))::date)
                                AS first_date
-                      FROM stock_picking p
+                      FROM todo
+                      JOIN res_partner rp ON rp.commercial_partner_id = todo.id
+                      JOIN stock_picking p ON p.partner_id = rp.id
                       JOIN stock_picking_type t ON t.id = p.picking_type_id
-                      JOIN res_partner rp ON rp.id = p.partner_id
-                      JOIN res_partner cp ON cp.id = rp.commercial_partner_id
-                 LEFT JOIN valid_tz tz ON tz.name = cp.tz
+                 LEFT JOIN valid_tz tz ON tz.name = todo.tz
                      WHERE t.code = 'outgoing' AND p.state = 'done'
                        AND p.return_id IS NULL AND %(scope)s
-                       AND cp.wms_customer_since IS NULL
-                  GROUP BY rp.commercial_partner_id
+                  GROUP BY todo.id
                 )
                 UPDATE res_partner rp
                    SET wms_customer_since = first.first_date
@@ -294,7 +303,7 @@ class WmsCustomerKpi(models.Model):
                  WHERE rp.commercial_partner_id = first.partner_id
                    AND rp.wms_customer_since IS NULL
                 """,
-                scope=partner_scope,
+                scope=scope,
             )
         )
 
@@ -302,26 +311,31 @@ class WmsCustomerKpi(models.Model):
     def _cron_refresh_kpi(self):
         """Daily: recompute every customer so the rolling window moves on.
 
-        Works in batches of commercial partners; progress is committed only
-        when running as a scheduled action.
+        The aggregate runs once, into a temporary table; its rows are then
+        written in batches of commercial partners. Progress is committed
+        between batches only when running as a scheduled action.
         """
+        date_from = fields.Datetime.now() - timedelta(days=self._get_window_days())
         self.env.flush_all()
+        # Raw SQL: a session-private work table, kept across the batch
+        # commits of this cursor and dropped at the end.
+        self.env.execute_query(SQL("DROP TABLE IF EXISTS wms_kpi_refresh"))
+        self.env.execute_query(
+            SQL(
+                "CREATE TEMPORARY TABLE wms_kpi_refresh AS %s",
+                self._aggregate_sql(date_from),
+            )
+        )
         partner_ids = [
             row[0]
             for row in self.env.execute_query(
                 SQL(
                     """
-                    SELECT DISTINCT rp.commercial_partner_id
-                      FROM stock_picking p
-                      JOIN stock_picking_type t ON t.id = p.picking_type_id
-                      JOIN res_partner rp ON rp.id = p.partner_id
-                     WHERE t.code = 'outgoing' AND p.state = 'done'
-                       AND p.return_id IS NULL AND p.date_done >= %s
+                    SELECT partner_id FROM wms_kpi_refresh
                      UNION
                     SELECT partner_id FROM wms_customer_kpi
                      ORDER BY 1
-                    """,
-                    fields.Datetime.now() - timedelta(days=self._get_window_days()),
+                    """
                 )
             )
         ]
@@ -331,9 +345,24 @@ class WmsCustomerKpi(models.Model):
             self.env["ir.cron"]._commit_progress(remaining=remaining)
         for start in range(0, len(partner_ids), REFRESH_BATCH_SIZE):
             batch = partner_ids[start : start + REFRESH_BATCH_SIZE]
-            self._refresh(partner_ids=batch)
+            low, high = batch[0], batch[-1]
+            self.env.execute_query(
+                self._write_sql(
+                    SQL(
+                        "SELECT * FROM wms_kpi_refresh"
+                        " WHERE partner_id BETWEEN %s AND %s",
+                        low,
+                        high,
+                    ),
+                    SQL("k.partner_id BETWEEN %s AND %s", low, high),
+                )
+            )
             remaining -= len(batch)
             if in_cron:
                 self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining)
+        self.env.execute_query(SQL("DROP TABLE IF EXISTS wms_kpi_refresh"))
+        # customers whose first delivery predates the window, or the module
+        self._fill_customer_since(SQL("TRUE"))
+        self._invalidate_kpi_caches()
         _logger.info("Refreshed delivery KPIs of %s customers", len(partner_ids))
         return len(partner_ids)

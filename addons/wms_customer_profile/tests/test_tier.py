@@ -136,3 +136,21 @@ class TestCustomerTier(WmsCustomerProfileCase):
             }
         )
         self.assertEqual(receipt.priority, "0")
+
+    def test_chinese_translation_ships(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["wms_customer_profile"], ["zh_CN"], overwrite=True
+        )
+        zh = self.env(context=dict(self.env.context, lang="zh_CN"))
+        self.assertEqual(zh.ref("wms_customer_profile.tier_vip").name, "VIP客户")
+        self.assertEqual(
+            zh.ref("wms_customer_profile.tier_churn_risk").name, "流失风险"
+        )
+        self.assertEqual(
+            zh["res.partner"]._fields["wms_tier_id"].get_description(zh)["string"],
+            "客户等级",
+        )
+        with self.assertRaisesRegex(UserError, "请改为归档该等级"):
+            self.customer.wms_tier_id = self.tier_core
+            self.tier_core.with_env(zh).unlink()
