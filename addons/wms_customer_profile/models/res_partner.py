@@ -161,19 +161,22 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_wms_kpi(self):
-        commercial = self.commercial_partner_id
-        kpis = self.env["wms.customer.kpi"].search(
+        Kpi = self.env["wms.customer.kpi"]
+        kpis = Kpi.search(
             [
-                ("partner_id", "in", commercial.ids),
+                ("partner_id", "in", self.commercial_partner_id.ids),
                 ("company_id", "=", self.env.company.id),
             ]
         )
         by_partner = {kpi.partner_id.id: kpi for kpi in kpis}
+        last_full_refresh = Kpi._get_last_full_refresh()
         for partner in self:
             kpi = by_partner.get(partner.commercial_partner_id.id)
             for fname, kpi_fname in KPI_FIELDS.items():
                 partner[fname] = kpi[kpi_fname] if kpi else False
-            partner.wms_kpi_date_refreshed = kpi.date_refreshed if kpi else False
+            # figures are as of the last change or the last full recompute
+            dates = [d for d in (kpi and kpi.date_refreshed, last_full_refresh) if d]
+            partner.wms_kpi_date_refreshed = max(dates) if dates else False
 
     def _search_wms_kpi(self, fname, operator, value):
         kpi_fname = KPI_FIELDS[fname]

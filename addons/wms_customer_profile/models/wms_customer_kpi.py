@@ -10,6 +10,7 @@ _logger = logging.getLogger(__name__)
 
 DEFAULT_WINDOW_DAYS = 365
 WINDOW_PARAM = "wms_customer_profile.kpi_window_days"
+LAST_FULL_REFRESH_PARAM = "wms_customer_profile.kpi_last_full_refresh"
 # commercial partners refreshed per statement by the daily full refresh
 REFRESH_BATCH_SIZE = 20000
 
@@ -57,7 +58,12 @@ class WmsCustomerKpi(models.Model):
         string="Return Rate (%)", readonly=True, digits=(5, 2), aggregator="avg"
     )
     last_delivery_date = fields.Datetime(readonly=True, aggregator="max")
-    date_refreshed = fields.Datetime(string="Refreshed On", readonly=True)
+    date_refreshed = fields.Datetime(
+        string="Changed On",
+        readonly=True,
+        help="When these figures last changed. Every customer is recomputed "
+        "daily; unchanged figures keep this date.",
+    )
 
     _partner_company_uniq = models.Constraint(
         "UNIQUE(partner_id, company_id)",
@@ -74,6 +80,13 @@ class WmsCustomerKpi(models.Model):
     # ------------------------------------------------------------------
     # Refresh
     # ------------------------------------------------------------------
+    @api.model
+    def _get_last_full_refresh(self):
+        value = (
+            self.env["ir.config_parameter"].sudo().get_param(LAST_FULL_REFRESH_PARAM)
+        )
+        return fields.Datetime.to_datetime(value) if value else False
+
     @api.model
     def _get_window_days(self):
         value = self.env["ir.config_parameter"].sudo().get_param(WINDOW_PARAM)
@@ -210,6 +223,17 @@ class WmsCustomerKpi(models.Model):
                     date_refreshed = EXCLUDED.date_refreshed,
                     write_uid = EXCLUDED.write_uid,
                     write_date = EXCLUDED.write_date
+                -- unchanged figures are not rewritten: the daily refresh
+                -- touches only the customers whose window really moved
+                WHERE (wms_customer_kpi.delivery_count,
+                       wms_customer_kpi.on_time_count,
+                       wms_customer_kpi.accurate_count,
+                       wms_customer_kpi.return_count,
+                       wms_customer_kpi.last_delivery_date)
+                      IS DISTINCT FROM
+                      (EXCLUDED.delivery_count, EXCLUDED.on_time_count,
+                       EXCLUDED.accurate_count, EXCLUDED.return_count,
+                       EXCLUDED.last_delivery_date)
             )
             DELETE FROM wms_customer_kpi k
              WHERE %(scope)s
@@ -363,6 +387,9 @@ class WmsCustomerKpi(models.Model):
         self.env.execute_query(SQL("DROP TABLE IF EXISTS wms_kpi_refresh"))
         # customers whose first delivery predates the window, or the module
         self._fill_customer_since(SQL("TRUE"))
+        self.env["ir.config_parameter"].sudo().set_param(
+            LAST_FULL_REFRESH_PARAM, fields.Datetime.to_string(fields.Datetime.now())
+        )
         self._invalidate_kpi_caches()
         _logger.info("Refreshed delivery KPIs of %s customers", len(partner_ids))
         return len(partner_ids)

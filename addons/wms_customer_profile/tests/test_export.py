@@ -80,7 +80,7 @@ class TestCustomerExport(WmsCustomerProfileCase):
         self.assertGreater(sheet.column_dimensions["A"].width, 20)
 
         rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
-        row = rows[self.customer.display_name]
+        row = rows[self.customer.complete_name]
         col = {name: idx for idx, name in enumerate(header)}
         self.assertEqual(row[col["Reference"]].value, "C-001")
         self.assertEqual(row[col["Tier"]].value, "VIP")
@@ -98,7 +98,7 @@ class TestCustomerExport(WmsCustomerProfileCase):
         self.assertEqual(last.value.date(), self._days_ago(10).date())
         since = row[col["Customer Since"]]
         self.assertIsInstance(since.value, datetime)
-        other = rows[self.other_customer.display_name]
+        other = rows[self.other_customer.complete_name]
         self.assertEqual(other[col["Deliveries"]].value, 0)
         self.assertIsNone(other[col["Tier"]].value)
 

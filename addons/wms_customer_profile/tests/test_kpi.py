@@ -264,6 +264,43 @@ class TestCustomerKpi(WmsCustomerProfileCase):
                 row.pop("id")
         self.assertEqual(full, incremental)
 
+    def test_daily_refresh_rewrites_only_changed_figures(self):
+        steady = self._deliver(self.customer, date_done=self._days_ago(5))
+        moving = self._deliver(
+            self.other_customer,
+            deadline=self._days_ago(4),
+            date_done=self._days_ago(5),
+        )
+        third = self.env["res.partner"].create({"name": "Initech", "is_company": True})
+        self._deliver(third, date_done=self._days_ago(3))
+        self.Kpi._cron_refresh_kpi()
+        rows = self._kpi(self.customer) | self._kpi(self.other_customer)
+        rows.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE wms_customer_kpi SET date_refreshed = '2000-01-01'"
+            " WHERE partner_id IN %s",
+            [(self.customer.id, self.other_customer.id)],
+        )
+        self.Kpi.invalidate_model()
+        # the other customer's delivery turns out late; the third customer's
+        # only delivery leaves the window
+        moving.move_ids.date_deadline = self._days_ago(6)
+        self.env["stock.picking"].search(
+            [("partner_id", "=", third.id)]
+        ).date_done = self._days_ago(500)
+        self.Kpi._cron_refresh_kpi()
+        self.assertEqual(
+            str(self._kpi(self.customer).date_refreshed), "2000-01-01 00:00:00"
+        )
+        changed = self._kpi(self.other_customer)
+        self.assertEqual(changed.on_time_count, 0)
+        self.assertGreater(changed.date_refreshed.year, 2000)
+        self.assertFalse(self._kpi(third))
+        # the customer still reads as refreshed by the daily run
+        self.assertEqual(self.customer.wms_delivery_count, 1)
+        self.assertGreater(self.customer.wms_kpi_date_refreshed.year, 2000)
+        self.assertEqual(steady.state, "done")
+
     def test_partner_kpi_search(self):
         self._deliver(
             self.customer, deadline=self._days_ago(6), date_done=self._days_ago(5)
