@@ -4,8 +4,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from odoo.addons.stock.models.stock_move import PROCUREMENT_PRIORITIES
-
 
 class WmsCustomerTier(models.Model):
     _name = "wms.customer.tier"
@@ -21,7 +19,9 @@ class WmsCustomerTier(models.Model):
     sequence = fields.Integer(default=10)
     color = fields.Integer(string="Color Index")
     picking_priority = fields.Selection(
-        PROCUREMENT_PRIORITIES,
+        # the values of stock.picking's priority (PROCUREMENT_PRIORITIES),
+        # labelled for what they do here and unlike the "Normal" tier's name
+        [("0", "Standard Picking"), ("1", "Priority Picking")],
         default="0",
         required=True,
         help="Priority given to the deliveries of customers in this tier: "

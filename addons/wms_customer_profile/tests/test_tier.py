@@ -23,6 +23,18 @@ class TestCustomerTier(WmsCustomerProfileCase):
             >= {"vip", "core", "potential", "normal", "churn_risk", "new"},
             True,
         )
+        self.assertEqual(
+            [
+                value
+                for value, _label in self.Tier._fields["picking_priority"].selection
+            ],
+            [
+                value
+                for value, _label in self.env["stock.picking"]
+                ._fields["priority"]
+                .selection
+            ],
+        )
         self.assertEqual(self.tier_vip.picking_priority, "1")
         self.assertEqual(self.tier_normal.picking_priority, "0")
         # shipped as noupdate data: customers' edits survive module updates
