@@ -3,7 +3,7 @@
 import logging
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -125,15 +125,34 @@ class WmsCustomerKpi(models.Model):
                    p.date_done,
                    p.date_deadline,
                    p.scheduled_date,
-                   COALESCE(tz.name, 'UTC') AS tz
+                   %s AS tz
               FROM stock_picking p
               JOIN stock_picking_type t ON t.id = p.picking_type_id
               JOIN res_partner rp ON rp.id = p.partner_id
               JOIN res_partner cp ON cp.id = rp.commercial_partner_id
-         LEFT JOIN valid_tz tz ON tz.name = cp.tz
              WHERE %s
             """,
+            self._tz_sql(SQL("cp.tz")),
             SQL(" AND ").join(conditions),
+        )
+
+    @api.model
+    def _tz_sql(self, column):
+        """The timezone in ``column`` if PostgreSQL knows it, else UTC."""
+        return SQL(
+            "CASE WHEN %s = ANY(%s) THEN %s ELSE 'UTC' END",
+            column,
+            list(self._valid_timezones()),
+            column,
+        )
+
+    @api.model
+    @tools.ormcache()
+    def _valid_timezones(self):
+        """Timezone names PostgreSQL knows (a partner's ``tz`` may be stale)."""
+        return tuple(
+            row[0]
+            for row in self.env.execute_query(SQL("SELECT name FROM pg_timezone_names"))
         )
 
     @api.model
@@ -141,11 +160,8 @@ class WmsCustomerKpi(models.Model):
         """One set-based statement: KPI figures per (partner, company)."""
         return SQL(
             """
-            WITH valid_tz AS (
-                SELECT name FROM pg_timezone_names
-            ),
-            deliveries AS (%(deliveries)s),
-            flags AS (
+            WITH deliveries AS (%(deliveries)s),
+            flags AS MATERIALIZED (
                 SELECT d.partner_id,
                        d.company_id,
                        d.date_done,
@@ -301,8 +317,7 @@ class WmsCustomerKpi(models.Model):
         self.env.execute_query(
             SQL(
                 """
-                WITH valid_tz AS (SELECT name FROM pg_timezone_names),
-                todo AS (
+                WITH todo AS (
                     SELECT id, tz FROM res_partner
                      WHERE wms_customer_since IS NULL
                        AND id = commercial_partner_id
@@ -310,13 +325,12 @@ class WmsCustomerKpi(models.Model):
                 first AS (
                     SELECT todo.id AS partner_id,
                            min(((p.date_done AT TIME ZONE 'UTC')
-                                AT TIME ZONE COALESCE(tz.name, 'UTC'))::date)
+                                AT TIME ZONE %(tz)s)::date)
                                AS first_date
                       FROM todo
                       JOIN res_partner rp ON rp.commercial_partner_id = todo.id
                       JOIN stock_picking p ON p.partner_id = rp.id
                       JOIN stock_picking_type t ON t.id = p.picking_type_id
-                 LEFT JOIN valid_tz tz ON tz.name = todo.tz
                      WHERE t.code = 'outgoing' AND p.state = 'done'
                        AND p.return_id IS NULL AND %(scope)s
                   GROUP BY todo.id
@@ -328,6 +342,7 @@ class WmsCustomerKpi(models.Model):
                    AND rp.wms_customer_since IS NULL
                 """,
                 scope=scope,
+                tz=self._tz_sql(SQL("todo.tz")),
             )
         )
 
