@@ -178,6 +178,24 @@ class ResPartner(models.Model):
             dates = [d for d in (kpi and kpi.date_refreshed, last_full_refresh) if d]
             partner.wms_kpi_date_refreshed = max(dates) if dates else False
 
+    @api.model
+    def _wms_tier_search_domain(self, partner_path, operator, value):
+        """Domain on a model with ``company_id`` whose records match when the
+        partner at ``partner_path`` has the tier condition in the record's
+        company (tiers are company-dependent)."""
+        Partner = self.with_context(active_test=False)
+        return Domain.OR(
+            Domain("company_id", "=", company.id)
+            & Domain(
+                partner_path,
+                "in",
+                Partner.with_company(company)._search(
+                    [("wms_tier_id", operator, value)]
+                ),
+            )
+            for company in self.env.companies
+        )
+
     def _search_wms_kpi(self, fname, operator, value):
         kpi_fname = KPI_FIELDS[fname]
         Kpi = self.env["wms.customer.kpi"]

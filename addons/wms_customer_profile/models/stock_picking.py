@@ -25,7 +25,10 @@ class StockPicking(models.Model):
             ).wms_tier_id
 
     def _search_wms_tier_id(self, operator, value):
-        return [("partner_id.commercial_partner_id.wms_tier_id", operator, value)]
+        # the tier of the customer in each transfer's own company
+        return self.env["res.partner"]._wms_tier_search_domain(
+            "partner_id.commercial_partner_id", operator, value
+        )
 
     def _wms_apply_tier_priority(self):
         """Deliveries of customers whose tier asks for it become urgent.

@@ -75,7 +75,10 @@ class WmsCustomerKpi(models.Model):
             kpi.tier_id = kpi.partner_id.with_company(kpi.company_id).wms_tier_id
 
     def _search_tier_id(self, operator, value):
-        return [("partner_id.wms_tier_id", operator, value)]
+        # the tier of the customer in each row's own company
+        return self.env["res.partner"]._wms_tier_search_domain(
+            "partner_id", operator, value
+        )
 
     # ------------------------------------------------------------------
     # Refresh
@@ -205,10 +208,21 @@ class WmsCustomerKpi(models.Model):
         )
 
     @api.model
-    def _write_sql(self, source, scope):
+    def _write_sql(self, source, scope, computed_at=None):
         """Upsert the rows of ``source`` (an aggregate) and delete the rows in
-        ``scope`` that ``source`` no longer has, in one statement."""
+        ``scope`` that ``source`` no longer has, in one statement.
+
+        :param computed_at: when ``source`` was computed, if earlier: rows
+            written since (a delivery validated meanwhile) are newer and kept
+        """
         now = fields.Datetime.now()
+        if computed_at:
+            # write dates have a one-second resolution: "<=" keeps the rows
+            # written by this run's own earlier batches updatable
+            upsert_fresh = SQL("AND wms_customer_kpi.write_date <= %s", computed_at)
+            delete_fresh = SQL("AND k.write_date <= %s", computed_at)
+        else:
+            upsert_fresh = delete_fresh = SQL()
         return SQL(
             """
             WITH agg AS (%(source)s),
@@ -250,9 +264,10 @@ class WmsCustomerKpi(models.Model):
                       (EXCLUDED.delivery_count, EXCLUDED.on_time_count,
                        EXCLUDED.accurate_count, EXCLUDED.return_count,
                        EXCLUDED.last_delivery_date)
+                  %(upsert_fresh)s
             )
             DELETE FROM wms_customer_kpi k
-             WHERE %(scope)s
+             WHERE %(scope)s %(delete_fresh)s
                AND NOT EXISTS (
                    SELECT 1 FROM agg
                     WHERE agg.partner_id = k.partner_id
@@ -260,6 +275,8 @@ class WmsCustomerKpi(models.Model):
             """,
             source=source,
             scope=scope,
+            upsert_fresh=upsert_fresh,
+            delete_fresh=delete_fresh,
             now=now,
             uid=self.env.uid,
         )
@@ -354,7 +371,8 @@ class WmsCustomerKpi(models.Model):
         written in batches of commercial partners. Progress is committed
         between batches only when running as a scheduled action.
         """
-        date_from = fields.Datetime.now() - timedelta(days=self._get_window_days())
+        computed_at = fields.Datetime.now()
+        date_from = computed_at - timedelta(days=self._get_window_days())
         self.env.flush_all()
         # Raw SQL: a session-private work table, kept across the batch
         # commits of this cursor and dropped at the end.
@@ -394,6 +412,7 @@ class WmsCustomerKpi(models.Model):
                         high,
                     ),
                     SQL("k.partner_id BETWEEN %s AND %s", low, high),
+                    computed_at=computed_at,
                 )
             )
             remaining -= len(batch)

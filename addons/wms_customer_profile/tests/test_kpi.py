@@ -301,6 +301,39 @@ class TestCustomerKpi(WmsCustomerProfileCase):
         self.assertGreater(self.customer.wms_kpi_date_refreshed.year, 2000)
         self.assertEqual(steady.state, "done")
 
+    def test_daily_refresh_keeps_rows_written_meanwhile(self):
+        """A delivery validated while the nightly run is under way wins over
+        the run's older figures (rows written after it computed are kept)."""
+        self._deliver(self.customer)
+        self._deliver(self.other_customer)
+        kpis = self._kpi(self.customer) | self._kpi(self.other_customer)
+        kpis.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE wms_customer_kpi SET write_date = now() at time zone 'UTC'"
+            " + interval '1 hour', delivery_count = 42 WHERE id IN %s",
+            [tuple(kpis.ids)],
+        )
+        self.Kpi.invalidate_model()
+        self.Kpi._cron_refresh_kpi()
+        self.assertEqual(kpis.mapped("delivery_count"), [42, 42])
+
+    def test_tier_filters_read_each_record_company(self):
+        company_b = self.env["res.company"].create({"name": "WMS Company B"})
+        self.env.user.company_ids |= company_b
+        self.customer.with_company(company_b).wms_tier_id = self.tier_vip
+        self.customer.wms_tier_id = self.tier_normal
+        delivery_a = self._create_delivery(self.customer)
+        delivery_b = self._create_delivery(self.customer, company=company_b)
+        Picking = self.env["stock.picking"].with_context(
+            allowed_company_ids=[self.company.id, company_b.id]
+        )
+        vip = Picking.search([("wms_tier_id.code", "=", "vip")])
+        self.assertIn(delivery_b, vip)
+        self.assertNotIn(delivery_a, vip)
+        normal = Picking.search([("wms_tier_id", "=", self.tier_normal.id)])
+        self.assertIn(delivery_a, normal)
+        self.assertNotIn(delivery_b, normal)
+
     def test_partner_kpi_search(self):
         self._deliver(
             self.customer, deadline=self._days_ago(6), date_done=self._days_ago(5)

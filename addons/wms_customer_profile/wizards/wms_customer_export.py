@@ -2,7 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import base64
 import tempfile
-from datetime import UTC
+from datetime import timezone
 
 import xlsxwriter
 
@@ -83,7 +83,7 @@ class WmsCustomerExport(models.TransientModel):
         if not ids:
             raise UserError(self.env._("Select at least one customer to export."))
         lang = self.env.user.lang or self.env.lang
-        Partner = self.env["res.partner"].with_context(lang=lang)
+        Partner = self.env["res.partner"].with_context(lang=lang, active_test=False)
         columns = self._columns()
         with_rating = self._can_read_credit_rating()
         channels = self._selection_labels("wms_preferred_channel")
@@ -195,7 +195,9 @@ class WmsCustomerExport(models.TransientModel):
                             float(kpi.get("accuracy_rate", 0.0)) / 100.0,
                             float(kpi.get("return_rate", 0.0)) / 100.0,
                             (
-                                last.replace(tzinfo=UTC).astimezone(tzinfo).date()
+                                last.replace(tzinfo=timezone.utc)
+                                .astimezone(tzinfo)
+                                .date()
                                 if last
                                 else None
                             ),
