@@ -229,66 +229,61 @@ class ResPartner(models.Model):
     def _search_wms_last_delivery_date(self, operator, value):
         return self._search_wms_kpi("wms_last_delivery_date", operator, value)
 
-    def _wms_delivery_domain(self):
-        return Domain(
+    def _wms_picking_domains(self):
+        """Transfer domains behind the smart buttons, by counter field.
+
+        Deliveries are outgoing transfers that are not returns, of these
+        customers and their contacts; returns are those of such deliveries.
+        """
+        customers = self.commercial_partner_id.ids
+        deliveries = Domain(
             [
-                ("partner_id", "child_of", self.commercial_partner_id.ids),
+                ("partner_id", "child_of", customers),
                 ("picking_type_code", "=", "outgoing"),
                 ("return_id", "=", False),
             ]
         )
-
-    def _wms_return_domain(self):
-        return Domain(
-            [
-                ("return_id.partner_id", "child_of", self.commercial_partner_id.ids),
-                ("return_id.picking_type_code", "=", "outgoing"),
-            ]
-        )
-
-    def _wms_late_domain(self):
+        open_ = Domain("state", "not in", ("done", "cancel"))
         now = fields.Datetime.now()
-        return Domain("state", "not in", ("done", "cancel")) & (
-            Domain("date_deadline", "<", now)
-            | (Domain("date_deadline", "=", False) & Domain("scheduled_date", "<", now))
+        late = Domain("date_deadline", "<", now) | (
+            Domain("date_deadline", "=", False) & Domain("scheduled_date", "<", now)
         )
+        return {
+            "wms_open_delivery_count": deliveries & open_,
+            "wms_late_delivery_count": deliveries & open_ & late,
+            "wms_done_delivery_count": deliveries & Domain("state", "=", "done"),
+            "wms_return_picking_count": Domain(
+                [
+                    ("return_id.partner_id", "child_of", customers),
+                    ("return_id.picking_type_code", "=", "outgoing"),
+                    ("state", "!=", "cancel"),
+                ]
+            ),
+        }
 
     @api.depends_context("company", "uid")
     def _compute_wms_picking_counts(self):
         Picking = self.env["stock.picking"]
-        counters = {
-            fname: {}
+        counters = {}
+        if self.commercial_partner_id and Picking.has_access("read"):
+            for fname, domain in self._wms_picking_domains().items():
+                customer = (
+                    "return_id.partner_id.commercial_partner_id"
+                    if fname == "wms_return_picking_count"
+                    else "partner_id.commercial_partner_id"
+                )
+                counters[fname] = dict(
+                    Picking._read_group(domain, [customer], ["__count"])
+                )
+        for partner in self:
             for fname in (
                 "wms_open_delivery_count",
                 "wms_late_delivery_count",
                 "wms_done_delivery_count",
                 "wms_return_picking_count",
-            )
-        }
-        if self.commercial_partner_id and Picking.has_access("read"):
-            groupby = ["partner_id.commercial_partner_id"]
-            base = self._wms_delivery_domain()
-            for fname, domain in (
-                (
-                    "wms_open_delivery_count",
-                    base & Domain("state", "not in", ("done", "cancel")),
-                ),
-                ("wms_late_delivery_count", base & self._wms_late_domain()),
-                ("wms_done_delivery_count", base & Domain("state", "=", "done")),
             ):
-                counters[fname] = dict(
-                    Picking._read_group(domain, groupby, ["__count"])
-                )
-            counters["wms_return_picking_count"] = dict(
-                Picking._read_group(
-                    self._wms_return_domain() & Domain("state", "!=", "cancel"),
-                    ["return_id.partner_id.commercial_partner_id"],
-                    ["__count"],
-                )
-            )
-        for partner in self:
-            for fname, data in counters.items():
-                partner[fname] = data.get(partner.commercial_partner_id, 0)
+                counter = counters.get(fname, {})
+                partner[fname] = counter.get(partner.commercial_partner_id, 0)
 
     # ------------------------------------------------------------------
     # Actions
@@ -312,43 +307,36 @@ class ResPartner(models.Model):
         )
         return True
 
-    def _wms_picking_action(self, domain, name):
+    def _wms_picking_action(self, counter, name):
+        self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "stock.action_picking_tree_all"
         )
         action.update(
             {
                 "name": name,
-                "domain": list(domain),
+                "domain": list(self._wms_picking_domains()[counter]),
                 "context": {"create": False, "default_partner_id": self.id},
             }
         )
         return action
 
     def action_wms_view_open_deliveries(self):
-        self.ensure_one()
         return self._wms_picking_action(
-            self._wms_delivery_domain() & Domain("state", "not in", ("done", "cancel")),
-            self.env._("Open Deliveries"),
+            "wms_open_delivery_count", self.env._("Open Deliveries")
         )
 
     def action_wms_view_late_deliveries(self):
-        self.ensure_one()
         return self._wms_picking_action(
-            self._wms_delivery_domain() & self._wms_late_domain(),
-            self.env._("Late Deliveries"),
+            "wms_late_delivery_count", self.env._("Late Deliveries")
         )
 
     def action_wms_view_done_deliveries(self):
-        self.ensure_one()
         return self._wms_picking_action(
-            self._wms_delivery_domain() & Domain("state", "=", "done"),
-            self.env._("Done Deliveries"),
+            "wms_done_delivery_count", self.env._("Done Deliveries")
         )
 
     def action_wms_view_returns(self):
-        self.ensure_one()
         return self._wms_picking_action(
-            self._wms_return_domain() & Domain("state", "!=", "cancel"),
-            self.env._("Returns"),
+            "wms_return_picking_count", self.env._("Returns")
         )

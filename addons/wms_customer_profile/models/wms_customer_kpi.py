@@ -282,22 +282,21 @@ class WmsCustomerKpi(models.Model):
         )
 
     @api.model
-    def _refresh(self, partner_ids=None, company_ids=None):
-        """Recompute the KPI rows of commercial partners in a few statements.
+    def _refresh(self, partner_ids, company_ids=None):
+        """Recompute the KPI rows of commercial partners in a few statements
+        (everybody at once is ``_cron_refresh_kpi``).
 
-        :param partner_ids: commercial partner ids; None = every customer
+        :param partner_ids: commercial partner ids
         :param company_ids: company ids; None = every company
         The number of queries does not depend on the number of partners or
         deliveries. Rows of partners with no delivery left in the window are
         removed (their KPIs read as zero).
         """
-        if partner_ids is not None and not partner_ids:
+        if not partner_ids:
             return
         date_from = fields.Datetime.now() - timedelta(days=self._get_window_days())
         self.env.flush_all()
-        scope = [SQL("TRUE")]
-        if partner_ids is not None:
-            scope.append(SQL("k.partner_id = ANY(%s)", list(partner_ids)))
+        scope = [SQL("k.partner_id = ANY(%s)", list(partner_ids))]
         if company_ids is not None:
             scope.append(SQL("k.company_id = ANY(%s)", list(company_ids)))
         # Raw SQL: the rows are derived figures, written in one statement for
@@ -308,11 +307,7 @@ class WmsCustomerKpi(models.Model):
                 SQL(" AND ").join(scope),
             )
         )
-        self._fill_customer_since(
-            SQL("todo.id = ANY(%s)", list(partner_ids))
-            if partner_ids is not None
-            else SQL("TRUE")
-        )
+        self._fill_customer_since(SQL("todo.id = ANY(%s)", list(partner_ids)))
         self._invalidate_kpi_caches()
 
     def _invalidate_kpi_caches(self):

@@ -334,6 +334,30 @@ class TestCustomerKpi(WmsCustomerProfileCase):
         self.assertIn(delivery_a, normal)
         self.assertNotIn(delivery_b, normal)
 
+    def test_smart_buttons_count_and_open_the_same_transfers(self):
+        late = self._create_delivery(self.customer_contact)
+        late.action_confirm()
+        late.move_ids.date_deadline = self._days_ago(1)
+        upcoming = self._create_delivery(self.customer)
+        upcoming.action_confirm()
+        upcoming.scheduled_date = fields.Datetime.now() + timedelta(days=2)
+        done = self._deliver(self.customer)
+        returned = self._return(done)
+        Picking = self.env["stock.picking"]
+        for counter, action, expected in (
+            (
+                "wms_open_delivery_count",
+                "action_wms_view_open_deliveries",
+                late | upcoming,
+            ),
+            ("wms_late_delivery_count", "action_wms_view_late_deliveries", late),
+            ("wms_done_delivery_count", "action_wms_view_done_deliveries", done),
+            ("wms_return_picking_count", "action_wms_view_returns", returned),
+        ):
+            self.assertEqual(self.customer[counter], len(expected), counter)
+            domain = getattr(self.customer, action)()["domain"]
+            self.assertEqual(Picking.search(domain), expected, action)
+
     def test_partner_kpi_search(self):
         self._deliver(
             self.customer, deadline=self._days_ago(6), date_done=self._days_ago(5)
