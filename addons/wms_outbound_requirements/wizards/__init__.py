@@ -1,0 +1,2 @@
+from . import wms_requirement_check
+from . import wms_requirement_waive
