@@ -2,6 +2,7 @@
 Odoo or PostgreSQL, what its static checks catch, and that the Docker set-up
 installs every add-on of the repository."""
 
+import ast
 import importlib.machinery
 import importlib.util
 import subprocess
@@ -124,3 +125,67 @@ def test_compose_installs_every_addon_with_demo():
     dockerfile = (ROOT / "docker" / "Dockerfile").read_text()
     assert "FROM odoo:19.0" in dockerfile
     assert "--no-deps -r /opt/wms/oca-addons.txt" in dockerfile
+
+
+def test_every_oca_dependency_is_installed_by_oca_addons_txt():
+    """Each add-on our manifests depend on that is neither ours nor Odoo's
+    own is listed in oca-addons.txt (which tests/run and the Dockerfile
+    install), so a clean clone and the image can install every module."""
+    import odoo.modules.module  # noqa: PLC0415 -- tests/run checked Odoo first
+
+    ours = set(_load_runner().our_addons())
+    listed = set()
+    for raw in (ROOT / "oca-addons.txt").read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            name = line.split("==", 1)[0].removeprefix("odoo-addon-")
+            listed.add(name.replace("-", "_"))
+    missing = set()
+    for name in ours:
+        manifest = ast.literal_eval(
+            (ROOT / "addons" / name / "__manifest__.py").read_text()
+        )
+        for dependency in manifest.get("depends", []):
+            if dependency in ours or dependency in listed:
+                continue
+            manifest = odoo.modules.module.get_manifest(dependency)
+            if not manifest or "Odoo Community Association" in manifest.get(
+                "author", ""
+            ):
+                missing.add(dependency)
+    assert not missing, f"not in oca-addons.txt: {sorted(missing)}"
+
+
+def test_waits_for_postgresql_that_is_starting(monkeypatch):
+    """CI once started while PostgreSQL was still recovering: tests/run waits
+    for a server that says it is starting, and fails at once otherwise."""
+    runner = _load_runner()
+    answers = [
+        Exception("FATAL: the database system is starting up"),
+        Exception("FATAL: the database system is not yet accepting connections"),
+        None,
+    ]
+
+    class Connection:
+        def close(self):
+            pass
+
+    def connect(dbname="postgres"):
+        answer = answers.pop(0)
+        if answer:
+            raise answer
+        return Connection()
+
+    monkeypatch.setattr(runner, "connect", connect)
+    monkeypatch.setattr(runner.time, "sleep", lambda seconds: None)
+    runner.check_postgres()
+    assert answers == []
+
+    answers[:] = [Exception('FATAL: role "nobody" does not exist'), None]
+    try:
+        runner.check_postgres()
+    except runner.Failure as failure:
+        assert 'role "nobody" does not exist' in str(failure)
+    else:
+        raise AssertionError("a refused login must fail at once")
+    assert answers == [None]
