@@ -1,0 +1,5 @@
+from . import wms_segmentation_rule
+from . import wms_rfm_score
+from . import wms_segmentation_run
+from . import res_partner
+from . import res_config_settings

@@ -1,0 +1,624 @@
+# Copyright 2026 WMS Customer Care contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
+import socket
+from datetime import datetime, timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from .res_partner import RFM_FIELDS
+
+_logger = logging.getLogger(__name__)
+
+MANAGER_GROUP = "wms_customer_profile.wms_customer_profile_group_manager"
+# first key of the advisory lock taken by a run ("WMSR"), the second is the company
+LOCK_KEY = 0x574D5352
+WRITE_BATCH = 5000
+
+
+class WmsSegmentationRun(models.Model):
+    _name = "wms.segmentation.run"
+    _description = "Segmentation Run"
+    _order = "date_start desc, id desc"
+
+    date_start = fields.Datetime(string="Started", readonly=True, index=True)
+    date_end = fields.Datetime(string="Finished", readonly=True)
+    duration = fields.Float(
+        string="Duration (s)", digits=(16, 1), readonly=True, aggregator="avg"
+    )
+    state = fields.Selection(
+        [("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        default="running",
+        required=True,
+        readonly=True,
+    )
+    dry_run = fields.Boolean(
+        string="Preview",
+        readonly=True,
+        help="A preview scores the customers and shows what would change, and "
+        "changes no customer.",
+    )
+    customer_count = fields.Integer(string="Customers", readonly=True)
+    change_count = fields.Integer(string="Tier Changes", readonly=True)
+    error = fields.Text(readonly=True)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.company,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Started By",
+        readonly=True,
+        default=lambda self: self.env.user,
+    )
+    window_days = fields.Integer(string="Window (days)", readonly=True)
+    monetary_mode = fields.Selection(
+        [("invoice", "Invoiced amount"), ("quantity", "Delivered quantity")],
+        string="Monetary Value",
+        readonly=True,
+    )
+    score_ids = fields.One2many("wms.rfm.score", "run_id", string="Scores")
+
+    @api.depends("date_start", "dry_run")
+    def _compute_display_name(self):
+        for run in self:
+            date = (
+                fields.Datetime.context_timestamp(run, run.date_start).strftime(
+                    "%Y-%m-%d %H:%M"
+                )
+                if run.date_start
+                else ""
+            )
+            if run.dry_run:
+                run.display_name = self.env._("Preview %(date)s", date=date)
+            else:
+                run.display_name = self.env._("Run %(date)s", date=date)
+
+    # ------------------------------------------------------------------
+    # actions
+    # ------------------------------------------------------------------
+    def action_run(self):
+        """Run now: list header button (works without a selected record)."""
+        return self._open_run(self.run_segmentation())
+
+    def action_preview(self):
+        return self._open_run(self.run_segmentation(dry_run=True))
+
+    def _open_run(self, run_id):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": run_id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
+    def action_view_scores(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "wms_segmentation.wms_rfm_score_action"
+        )
+        action["domain"] = [("run_id", "=", self.id)]
+        action["context"] = {"search_default_changed": 1}
+        return action
+
+    def action_view_migration(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "wms_segmentation.wms_rfm_score_action_migration"
+        )
+        action["domain"] = [("run_id", "=", self.id)]
+        action["display_name"] = self.env._(
+            "Tier Migration: %(run)s", run=self.display_name
+        )
+        return action
+
+    # ------------------------------------------------------------------
+    # running
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_run_segmentation(self):
+        """Weekly scheduled action: a real run for every company."""
+        for company in self.env["res.company"].search([]):
+            try:
+                self.with_company(company).run_segmentation()
+            except UserError as error:
+                _logger.warning("Segmentation of %s skipped: %s", company.name, error)
+
+    @api.model
+    def run_segmentation(self, dry_run=False):
+        """Score the customers of the current company and, unless ``dry_run``,
+        move their tiers. Customer Care managers only; returns the run's id.
+
+        One run per company at a time: a second one fails at once.
+        """
+        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
+            raise AccessError(
+                self.env._("Only Customer Care managers can run the segmentation.")
+            )
+        company = self.env.company
+        cr = self.env.cr
+        in_cron = bool(self.env.context.get("cron_id"))
+        # A cron commits as it goes: a transaction lock would go with the
+        # first commit, so it takes a session lock and releases it below.
+        lock = "pg_try_advisory_lock" if in_cron else "pg_try_advisory_xact_lock"
+        cr.execute(SQL("SELECT %s(%s, %s)", SQL(lock), LOCK_KEY, company.id))
+        if not cr.fetchone()[0]:
+            raise UserError(
+                self.env._(
+                    "A segmentation of %(company)s is already in progress: "
+                    "wait for it to finish, then try again.",
+                    company=company.name,
+                )
+            )
+        try:
+            # sudo: the run reads every customer, delivery and invoice of the
+            # company and writes tiers; the caller was checked just above.
+            run = self.sudo().with_company(company)._run(bool(dry_run))
+        finally:
+            if in_cron:
+                cr.execute(
+                    SQL("SELECT pg_advisory_unlock(%s, %s)", LOCK_KEY, company.id)
+                )
+        return run.id
+
+    def _settings(self):
+        params = self.env["ir.config_parameter"].sudo()
+        try:
+            window = int(params.get_param("wms_segmentation.window_days", 365))
+            new_days = int(params.get_param("wms_segmentation.new_customer_days", 90))
+        except ValueError as error:
+            raise UserError(
+                self.env._(
+                    "The segmentation settings hold a value that is not a number "
+                    "of days (%(error)s): fix them in Settings › Customer Care.",
+                    error=error,
+                )
+            ) from None
+        mode = params.get_param("wms_segmentation.monetary_mode", "invoice")
+        if mode not in ("invoice", "quantity"):
+            mode = "invoice"
+        return max(window, 1), mode, max(new_days, 0)
+
+    @api.model
+    def _run(self, dry_run):
+        window_days, mode, new_days = self._settings()
+        start = fields.Datetime.now()
+        run = self.create(
+            {
+                "date_start": start,
+                "dry_run": dry_run,
+                "company_id": self.env.company.id,
+                "user_id": self.env.uid,
+                "window_days": window_days,
+                "monetary_mode": mode,
+            }
+        )
+        in_cron = bool(self.env.context.get("cron_id"))
+        try:
+            with self.env.cr.savepoint():
+                run._compute_scores(new_days)
+            if in_cron:
+                # keep the scores even if applying them fails later
+                self.env["ir.cron"]._commit_progress(run.customer_count)
+            if not dry_run:
+                with self.env.cr.savepoint():
+                    run._apply()
+        except Exception as error:
+            _logger.exception("Segmentation run %s failed", run.id)
+            self.env.invalidate_all()
+            run.write(
+                {
+                    "state": "failed",
+                    "error": str(error) or repr(error),
+                    "date_end": fields.Datetime.now(),
+                    "duration": (fields.Datetime.now() - start).total_seconds(),
+                }
+            )
+            return run
+        end = fields.Datetime.now()
+        run.write(
+            {
+                "state": "done",
+                "date_end": end,
+                "duration": (end - start).total_seconds(),
+            }
+        )
+        return run
+
+    def _compute_scores(self, new_days):
+        """Score every customer of the run's company in one statement."""
+        self.ensure_one()
+        self.env.flush_all()
+        company = self.company_id
+        today = fields.Date.context_today(self, self.date_start)
+        window_start = datetime.combine(today, datetime.min.time()) - timedelta(
+            days=self.window_days
+        )
+        key = str(company.id)
+        Kpi = self.env["wms.customer.kpi"]
+        deliveries = Kpi._delivery_sql(datetime(1970, 1, 1), company_ids=[company.id])
+        if self.monetary_mode == "quantity":
+            monetary = SQL(
+                """
+                SELECT rp.commercial_partner_id AS partner_id,
+                       SUM(sm.quantity) AS monetary
+                  FROM stock_move sm
+                  JOIN stock_picking p ON p.id = sm.picking_id
+                  JOIN stock_picking_type t ON t.id = p.picking_type_id
+                  JOIN res_partner rp ON rp.id = p.partner_id
+                 WHERE t.code = 'outgoing' AND p.state = 'done'
+                   AND p.return_id IS NULL AND sm.state = 'done'
+                   AND p.company_id = %(company)s AND p.date_done >= %(start)s
+                 GROUP BY rp.commercial_partner_id
+                """,
+                company=company.id,
+                start=window_start,
+            )
+        else:
+            monetary = SQL(
+                """
+                SELECT m.commercial_partner_id AS partner_id,
+                       SUM(m.amount_untaxed_signed) AS monetary
+                  FROM account_move m
+                 WHERE m.state = 'posted'
+                   AND m.move_type IN ('out_invoice', 'out_refund')
+                   AND m.company_id = %(company)s
+                   AND COALESCE(m.invoice_date, m.date) >= %(start)s
+                 GROUP BY m.commercial_partner_id
+                """,
+                company=company.id,
+                start=window_start.date(),
+            )
+        tier_new = self.env.ref(
+            "wms_customer_profile.tier_new", raise_if_not_found=False
+        )
+        Partner = self.env["res.partner"].with_company(company)
+        fallback = Partner._fields["wms_tier_id"].get_company_dependent_fallback(
+            Partner
+        )
+        self.env.execute_query(
+            SQL(
+                """
+                WITH customers AS (
+                    SELECT d.partner_id,
+                           %(today)s::date - MAX(d.date_done)::date AS recency_days,
+                           COUNT(*) FILTER (
+                               WHERE d.date_done >= %(start)s
+                           ) AS frequency
+                      FROM (%(deliveries)s) d
+                     GROUP BY d.partner_id
+                ),
+                figures AS (
+                    SELECT c.partner_id, c.recency_days, c.frequency,
+                           CASE WHEN c.frequency > 0
+                                THEN COALESCE(mo.monetary, 0) ELSE 0
+                           END AS monetary
+                      FROM customers c
+                      LEFT JOIN (%(monetary)s) mo ON mo.partner_id = c.partner_id
+                ),
+                scored AS (
+                    SELECT f.*,
+                           CASE WHEN f.frequency > 0 THEN ceil(5 * cume_dist() OVER (
+                               PARTITION BY f.frequency > 0
+                               ORDER BY f.recency_days DESC))::int ELSE 1
+                           END AS r_score,
+                           CASE WHEN f.frequency > 0 THEN ceil(5 * cume_dist() OVER (
+                               PARTITION BY f.frequency > 0
+                               ORDER BY f.frequency))::int ELSE 1
+                           END AS f_score,
+                           CASE WHEN f.frequency > 0 THEN ceil(5 * cume_dist() OVER (
+                               PARTITION BY f.frequency > 0
+                               ORDER BY f.monetary))::int ELSE 1
+                           END AS m_score
+                      FROM figures f
+                ),
+                placed AS (
+                    SELECT s.*,
+                           COALESCE((p.wms_tier_id ->> %(key)s)::int, %(fallback)s)
+                               AS tier_before,
+                           COALESCE((p.wms_tier_locked ->> %(key)s)::boolean, FALSE)
+                               AS locked,
+                           COALESCE(
+                               p.wms_customer_since > %(today)s::date - %(new_days)s,
+                               FALSE
+                           ) AS is_new
+                      FROM scored s
+                      JOIN res_partner p ON p.id = s.partner_id
+                ),
+                targeted AS (
+                    SELECT pl.*,
+                           CASE WHEN pl.is_new AND %(tier_new)s IS NOT NULL
+                                THEN %(tier_new)s
+                                ELSE rule.tier_id
+                           END AS target
+                      FROM placed pl
+                      LEFT JOIN LATERAL (
+                          SELECT r.tier_id
+                            FROM wms_segmentation_rule r
+                           WHERE r.active
+                             AND (r.company_id IS NULL OR r.company_id = %(company)s)
+                             AND pl.r_score BETWEEN r.r_min AND r.r_max
+                             AND pl.f_score BETWEEN r.f_min AND r.f_max
+                             AND pl.m_score BETWEEN r.m_min AND r.m_max
+                             AND (NOT EXISTS (
+                                     SELECT 1
+                                       FROM wms_segmentation_rule_previous_tier_rel x
+                                      WHERE x.rule_id = r.id)
+                                  OR EXISTS (
+                                     SELECT 1
+                                       FROM wms_segmentation_rule_previous_tier_rel x
+                                      WHERE x.rule_id = r.id
+                                        AND x.tier_id = pl.tier_before))
+                           ORDER BY r.sequence, r.id
+                           LIMIT 1
+                      ) rule ON TRUE
+                )
+                INSERT INTO wms_rfm_score (
+                    run_id, company_id, run_date, dry_run, partner_id,
+                    recency_days, frequency, monetary,
+                    r_score, f_score, m_score, rfm_code,
+                    is_new, locked, tier_before_id, tier_after_id, changed,
+                    create_uid, create_date, write_uid, write_date
+                )
+                SELECT %(run)s, %(company)s, %(run_date)s, %(dry_run)s, t.partner_id,
+                       t.recency_days, t.frequency, t.monetary,
+                       t.r_score, t.f_score, t.m_score,
+                       t.r_score::text || t.f_score::text || t.m_score::text,
+                       t.is_new, t.locked, t.tier_before,
+                       CASE WHEN t.locked OR t.target IS NULL
+                            THEN t.tier_before ELSE t.target END,
+                       NOT t.locked AND t.target IS NOT NULL
+                           AND t.target IS DISTINCT FROM t.tier_before,
+                       %(uid)s, NOW() AT TIME ZONE 'UTC',
+                       %(uid)s, NOW() AT TIME ZONE 'UTC'
+                  FROM targeted t
+                """,
+                today=today,
+                start=window_start,
+                deliveries=deliveries,
+                monetary=monetary,
+                key=key,
+                fallback=fallback.id or None,
+                new_days=new_days,
+                tier_new=tier_new.id if tier_new else None,
+                company=company.id,
+                run=self.id,
+                run_date=self.date_start,
+                dry_run=self.dry_run,
+                uid=self.env.uid,
+            )
+        )
+        [(customers, changes)] = self.env.execute_query(
+            SQL(
+                "SELECT COUNT(*), COUNT(*) FILTER (WHERE changed) "
+                "FROM wms_rfm_score WHERE run_id = %s",
+                self.id,
+            )
+        )
+        self.write({"customer_count": customers, "change_count": changes})
+        self.env["wms.rfm.score"].invalidate_model()
+
+    def _apply(self):
+        """Write the run's scores and tiers onto the customers."""
+        self.ensure_one()
+        self._write_rfm_fields()
+        self._write_tiers()
+
+    def _write_rfm_fields(self):
+        """The partners' current RFM figures, for the run's company, in one
+        UPDATE (company-dependent fields are JSON objects keyed by company)."""
+        Partner = self.env["res.partner"]
+        Partner.flush_model(RFM_FIELDS)
+        key = str(self.company_id.id)
+        values = {
+            "wms_rfm_recency_days": SQL("s.recency_days"),
+            "wms_rfm_frequency": SQL("s.frequency"),
+            "wms_rfm_monetary": SQL("s.monetary"),
+            "wms_rfm_r": SQL("s.r_score"),
+            "wms_rfm_f": SQL("s.f_score"),
+            "wms_rfm_m": SQL("s.m_score"),
+            "wms_rfm_code": SQL("s.rfm_code"),
+            "wms_rfm_date": SQL(
+                "%s::text", fields.Date.context_today(self, self.date_start)
+            ),
+        }
+        assignments = SQL(", ").join(
+            SQL(
+                "%s = COALESCE(p.%s, '{}'::jsonb) || jsonb_build_object(%s, %s)",
+                SQL.identifier(fname),
+                SQL.identifier(fname),
+                key,
+                value,
+            )
+            for fname, value in values.items()
+        )
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_partner p
+                   SET %s
+                  FROM wms_rfm_score s
+                 WHERE s.run_id = %s AND p.id = s.partner_id
+                """,
+                assignments,
+                self.id,
+            )
+        )
+        Partner.invalidate_model(RFM_FIELDS)
+
+    def _write_tiers(self):
+        """Move the tiers that change, through the ORM, grouped by new tier.
+
+        The ORM write keeps what hangs on a partner's tier working (contacts
+        follow their company, computed fields, other modules' overrides); the
+        chatter tracking of thousands of changes is written apart, in bulk.
+        """
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT tier_after_id, ARRAY_AGG(partner_id ORDER BY partner_id)
+                  FROM wms_rfm_score
+                 WHERE run_id = %s AND changed
+                 GROUP BY tier_after_id
+                """,
+                self.id,
+            )
+        )
+        Partner = (
+            self.env["res.partner"]
+            .with_company(self.company_id)
+            .with_context(tracking_disable=True, active_test=False)
+        )
+        for tier_id, partner_ids in rows:
+            for index in range(0, len(partner_ids), WRITE_BATCH):
+                batch = Partner.browse(partner_ids[index : index + WRITE_BATCH])
+                batch.write({"wms_tier_id": tier_id or False})
+                self.env.flush_all()
+                self.env.invalidate_all()
+        if not self.env.context.get("tracking_disable"):
+            self._log_tier_tracking()
+        self._notify_falls()
+
+    def _log_tier_tracking(self):
+        """The "Customer Tier: A → B" chatter line of each changed customer,
+        as the ORM's tracking writes it, with two INSERT statements."""
+        field = self.env["ir.model.fields"]._get("res.partner", "wms_tier_id")
+        author = self.env.user.partner_id
+        reply_to = self.env["mail.thread"]._notify_get_reply_to(
+            default=author.email_formatted, author_id=author.id
+        )[False]
+        lang = self.env.lang or "en_US"
+        host = socket.gethostname()
+        self.env.execute_query(
+            SQL(
+                """
+                WITH changes AS (
+                    SELECT s.partner_id, s.tier_before_id, s.tier_after_id,
+                           COALESCE(tb.name ->> %(lang)s, tb.name ->> 'en_US')
+                               AS before_name,
+                           COALESCE(ta.name ->> %(lang)s, ta.name ->> 'en_US')
+                               AS after_name
+                      FROM wms_rfm_score s
+                      LEFT JOIN wms_customer_tier tb ON tb.id = s.tier_before_id
+                      LEFT JOIN wms_customer_tier ta ON ta.id = s.tier_after_id
+                     WHERE s.run_id = %(run)s AND s.changed
+                ),
+                messages AS (
+                    INSERT INTO mail_message (
+                        model, res_id, record_company_id, message_type,
+                        subtype_id, is_internal, author_id, email_from,
+                        reply_to, message_id, body, date, email_add_signature,
+                        create_uid, create_date, write_uid, write_date
+                    )
+                    SELECT 'res.partner', c.partner_id, NULL, 'notification',
+                           %(subtype)s, TRUE, %(author)s, %(email_from)s,
+                           %(reply_to)s,
+                           format('<%%s.%%s-openerp-message-notify@%%s>',
+                                  extract(epoch FROM clock_timestamp()),
+                                  md5(random()::text || c.partner_id), %(host)s),
+                           '', NOW() AT TIME ZONE 'UTC', FALSE,
+                           %(uid)s, NOW() AT TIME ZONE 'UTC',
+                           %(uid)s, NOW() AT TIME ZONE 'UTC'
+                      FROM changes c
+                    RETURNING id, res_id
+                )
+                INSERT INTO mail_tracking_value (
+                    field_id, mail_message_id,
+                    old_value_integer, new_value_integer,
+                    old_value_char, new_value_char,
+                    create_uid, create_date, write_uid, write_date
+                )
+                SELECT %(field)s, m.id,
+                       COALESCE(c.tier_before_id, 0), COALESCE(c.tier_after_id, 0),
+                       COALESCE(c.before_name, ''), COALESCE(c.after_name, ''),
+                       %(uid)s, NOW() AT TIME ZONE 'UTC',
+                       %(uid)s, NOW() AT TIME ZONE 'UTC'
+                  FROM messages m
+                  JOIN changes c ON c.partner_id = m.res_id
+                """,
+                lang=lang,
+                run=self.id,
+                subtype=self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+                author=author.id,
+                email_from=author.email_formatted or None,
+                reply_to=reply_to or None,
+                host=host,
+                uid=self.env.uid,
+                field=field.id,
+            )
+        )
+        self.env["mail.message"].invalidate_model()
+
+    def _notify_falls(self):
+        """One activity for the account manager of each customer who fell to
+        churn risk or out of VIP in this run (none if one is already open)."""
+        churn = self.env.ref(
+            "wms_customer_profile.tier_churn_risk", raise_if_not_found=False
+        )
+        vip = self.env.ref("wms_customer_profile.tier_vip", raise_if_not_found=False)
+        activity_type = self.env.ref(
+            "wms_segmentation.mail_activity_type_tier_drop", raise_if_not_found=False
+        )
+        if not activity_type or not (churn or vip):
+            return
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT s.partner_id, p.wms_account_manager_id,
+                       s.tier_before_id, s.tier_after_id
+                  FROM wms_rfm_score s
+                  JOIN res_partner p ON p.id = s.partner_id
+                  JOIN res_users u ON u.id = p.wms_account_manager_id AND u.active
+                 WHERE s.run_id = %(run)s AND s.changed
+                   AND (s.tier_after_id = %(churn)s OR s.tier_before_id = %(vip)s)
+                   AND NOT EXISTS (
+                       SELECT 1 FROM mail_activity a
+                        WHERE a.res_model = 'res.partner'
+                          AND a.res_id = s.partner_id
+                          AND a.activity_type_id = %(type)s
+                          AND a.active)
+                """,
+                run=self.id,
+                churn=churn.id if churn else None,
+                vip=vip.id if vip else None,
+                type=activity_type.id,
+            )
+        )
+        if not rows:
+            return
+        tiers = {
+            tier.id: tier.display_name
+            for tier in self.env["wms.customer.tier"].browse(
+                ({row[2] for row in rows} | {row[3] for row in rows}) - {None}
+            )
+        }
+        today = fields.Date.context_today(self)
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        vals_list = []
+        for partner_id, user_id, before, after in rows:
+            user = self.env["res.users"].browse(user_id)
+            summary = self.with_context(lang=user.lang).env._(
+                "Tier fell from %(before)s to %(after)s",
+                before=tiers.get(before, "-"),
+                after=tiers.get(after, "-"),
+            )
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner_id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": user_id,
+                    "summary": summary,
+                    "date_deadline": today + timedelta(days=activity_type.delay_count),
+                }
+            )
+        # quick update: no e-mail per activity to the account managers
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
+            vals_list
+        )

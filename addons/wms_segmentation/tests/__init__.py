@@ -1,0 +1,4 @@
+from . import test_scoring
+from . import test_tiers
+from . import test_run
+from . import test_integration

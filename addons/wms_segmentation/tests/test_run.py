@@ -1,0 +1,136 @@
+# Copyright 2026 WMS Customer Care contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError, UserError
+from odoo.sql_db import db_connect
+from odoo.tests import tagged
+from odoo.tools import SQL
+
+from odoo.addons.wms_segmentation.models.wms_segmentation_run import (
+    LOCK_KEY,
+    WmsSegmentationRun,
+)
+
+from .common import WmsSegmentationCase
+
+
+@tagged("post_install", "-at_install")
+class TestRun(WmsSegmentationCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.vip = cls._customer("Run VIP")
+        cls._history(cls.vip, [3, 4, 5])
+        cls._invoice(cls.vip, 5000)
+        cls.quiet = cls._customer("Run Quiet")
+        cls._history(cls.quiet, [300])
+
+    def test_failing_run_rolls_back_partners(self):
+        def explode(run):
+            raise RuntimeError("disk full while writing tiers")
+
+        with patch.object(WmsSegmentationRun, "_write_tiers", explode):
+            run_id = self.Run.run_segmentation()
+        run = self.Run.browse(run_id)
+        self.assertEqual(run.state, "failed")
+        self.assertIn("disk full", run.error)
+        self.assertTrue(run.date_end)
+        # the RFM figures were written before the failure: rolled back too
+        vip = self.vip.with_company(self.company_x)
+        self.assertFalse(vip.wms_rfm_code)
+        self.assertFalse(vip.wms_tier_id)
+        # the next run works
+        self._run()
+        self.assertEqual(vip.wms_tier_id, self.tier_vip)
+
+    def test_concurrent_run_refused(self):
+        runs_before = self.Run.search_count([])
+        with db_connect(self.env.cr.dbname).cursor() as other:
+            other.execute(
+                SQL("SELECT pg_advisory_xact_lock(%s, %s)", LOCK_KEY, self.company_x.id)
+            )
+            with self.assertRaisesRegex(UserError, "already in progress"):
+                self.Run.run_segmentation()
+            # another company's run is not blocked
+            self._run(company=self.main_company)
+            other.rollback()
+        self.assertEqual(self.Run.search_count([]), runs_before + 1)
+        self._run()
+
+    def test_customer_care_user_reads_but_cannot_run(self):
+        run = self._run()
+        user_env = self.env(user=self.cc_user)
+        Run = user_env["wms.segmentation.run"]
+        self.assertEqual(Run.search([("id", "=", run.id)]).customer_count, 2)
+        self.assertTrue(user_env["wms.rfm.score"].search([("run_id", "=", run.id)]))
+        with self.assertRaises(AccessError):
+            Run.run_segmentation()
+        with self.assertRaises(AccessError):
+            Run.action_preview()
+        rule = user_env.ref("wms_segmentation.rule_vip")
+        self.assertEqual(rule.tier_id, self.tier_vip)
+        with self.assertRaises(AccessError):
+            rule.r_min = 3
+        with self.assertRaises(AccessError):
+            user_env["wms.segmentation.rule"].create(
+                {"name": "Mine", "tier_id": self.tier_core.id}
+            )
+        with self.assertRaises(AccessError):
+            run.with_user(self.cc_user).unlink()
+
+    def test_manager_preview_and_run_buttons(self):
+        Run = self.env(user=self.cc_manager)["wms.segmentation.run"]
+        action = Run.action_preview()
+        preview = Run.browse(action["res_id"])
+        self.assertTrue(preview.dry_run)
+        self.assertEqual(preview.state, "done")
+        self.assertFalse(self.vip.with_company(self.company_x).wms_tier_id)
+        action = preview.action_run()
+        run = Run.browse(action["res_id"])
+        self.assertFalse(run.dry_run)
+        self.assertEqual(run.user_id, self.cc_manager)
+        self.assertEqual(
+            self.vip.with_company(self.company_x).wms_tier_id, self.tier_vip
+        )
+        migration = run.action_view_migration()
+        self.assertEqual(migration["domain"], [("run_id", "=", run.id)])
+        self.assertEqual(
+            self.env["wms.rfm.score"].search_count(migration["domain"]),
+            run.customer_count,
+        )
+
+    def test_other_company_runs_invisible(self):
+        run = self._run()
+        self.cc_manager.company_ids = self.main_company
+        main_only = self.env(
+            user=self.cc_manager,
+            context=dict(self.env.context, allowed_company_ids=[self.main_company.id]),
+        )
+        self.assertFalse(
+            main_only["wms.segmentation.run"].search([("id", "=", run.id)])
+        )
+        self.assertFalse(main_only["wms.rfm.score"].search([("run_id", "=", run.id)]))
+
+    def test_cron_runs_every_company(self):
+        self.env["wms.segmentation.run"]._cron_run_segmentation()
+        runs = self.Run.sudo().search([("dry_run", "=", False)])
+        self.assertIn(self.company_x, runs.company_id)
+        self.assertIn(self.main_company, runs.company_id)
+        self.assertEqual(
+            self.vip.with_company(self.company_x).wms_tier_id, self.tier_vip
+        )
+
+    def test_latest_analysis_shows_last_real_run(self):
+        self._run()
+        last = self._run()
+        self._run(dry_run=True)
+        action = self.env["wms.rfm.score"].action_open_latest_analysis()
+        self.assertEqual(action["domain"], [("run_id", "in", last.ids)])
+
+    def test_partner_history_button(self):
+        self._run()
+        self._run()
+        action = self.vip.with_company(self.company_x).action_wms_view_rfm_history()
+        self.assertEqual(self.vip.with_company(self.company_x).wms_rfm_score_count, 2)
+        self.assertEqual(self.env["wms.rfm.score"].search_count(action["domain"]), 2)

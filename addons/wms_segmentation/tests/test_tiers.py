@@ -1,0 +1,185 @@
+# Copyright 2026 WMS Customer Care contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from .common import WmsSegmentationCase
+
+
+@tagged("post_install", "-at_install")
+class TestTiers(WmsSegmentationCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # five customers, best to worst; each a step behind on R, F and M
+        cls.customers = [cls._customer(f"Tier Customer {i}") for i in range(5)]
+        for i, customer in enumerate(cls.customers):
+            cls._history(customer, [10 + i * 10 + k for k in range(5 - i)])
+            cls._invoice(customer, 1000 - i * 100)
+        cls.best, cls.worst = cls.customers[0], cls.customers[-1]
+
+    def _tier(self, partner, company=None):
+        return partner.with_company(company or self.company_x).wms_tier_id
+
+    def test_real_run_writes_rfm_fields_and_tracks_tier(self):
+        run = self._run(
+            env=self.env(context=dict(self.env.context, tracking_disable=False))
+        )
+        self.assertFalse(run.dry_run)
+        best = self.best.with_company(self.company_x)
+        self.assertEqual(
+            (best.wms_rfm_code, best.wms_rfm_r, best.wms_rfm_f, best.wms_rfm_m),
+            ("555", 5, 5, 5),
+        )
+        self.assertEqual((best.wms_rfm_recency_days, best.wms_rfm_frequency), (10, 5))
+        self.assertEqual(best.wms_rfm_monetary, 1000)
+        self.assertEqual(best.wms_rfm_date, run.date_start.date())
+        self.assertEqual(best.wms_tier_id, self.tier_vip)
+        # 1 1 1 scores for the worst: the catch-all
+        self.assertEqual(self._tier(self.worst), self.tier_normal)
+        self.assertEqual(run.change_count, 5)
+        # chatter: "Customer Tier: -> VIP", as the ORM's tracking writes it
+        tracking = self.env["mail.tracking.value"].search(
+            [
+                ("mail_message_id.model", "=", "res.partner"),
+                ("mail_message_id.res_id", "=", self.best.id),
+                ("field_id.name", "=", "wms_tier_id"),
+            ]
+        )
+        self.assertEqual(len(tracking), 1)
+        self.assertEqual(tracking.new_value_char, "VIP")
+        self.assertEqual(tracking.new_value_integer, self.tier_vip.id)
+        self.assertEqual(
+            tracking.mail_message_id.subtype_id, self.env.ref("mail.mt_note")
+        )
+        self.assertIn(tracking.mail_message_id, self.best.message_ids)
+        # the main company's values stay as they were
+        main = self.best.with_company(self.main_company)
+        self.assertFalse(main.wms_tier_id)
+        self.assertFalse(main.wms_rfm_code)
+        # the contact follows its company's tier
+        contact = self.env["res.partner"].create(
+            {"name": "Best Contact", "parent_id": self.best.id}
+        )
+        self.assertEqual(self._tier(contact), self.tier_vip)
+
+    def test_second_run_changes_nothing(self):
+        first = self._run()
+        self.assertTrue(first.change_count)
+        tiers = [self._tier(c) for c in self.customers]
+        second = self._run()
+        self.assertEqual(second.change_count, 0)
+        self.assertEqual([self._tier(c) for c in self.customers], tiers)
+        self.assertFalse(second.score_ids.filtered("changed"))
+
+    def test_lapsed_vip_becomes_churn_risk_with_activity(self):
+        manager = self.cc_manager
+        lapsed = self._customer("Lapsed VIP", wms_account_manager_id=manager.id)
+        lapsed.with_company(self.company_x).wms_tier_id = self.tier_vip
+        self._history(lapsed, [400])
+        run = self._run()
+        self.assertEqual(self._tier(lapsed), self.tier_churn)
+        score = self._score(run, lapsed)
+        self.assertEqual(
+            (score.tier_before_id, score.tier_after_id),
+            (self.tier_vip, self.tier_churn),
+        )
+        activity = lapsed.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(
+            activity.activity_type_id,
+            self.env.ref("wms_segmentation.mail_activity_type_tier_drop"),
+        )
+        self.assertEqual(activity.user_id, manager)
+        self.assertIn("VIP", activity.summary)
+        # still lapsed next week: stays at churn risk, no second activity
+        again = self._run()
+        self.assertFalse(self._score(again, lapsed).changed)
+        self.assertEqual(self._tier(lapsed), self.tier_churn)
+        self.assertEqual(len(lapsed.activity_ids), 1)
+
+    def test_dry_run_changes_nothing(self):
+        preview = self._run(dry_run=True)
+        self.assertTrue(preview.dry_run)
+        self.assertEqual(preview.change_count, 5)
+        self.assertEqual(self._score(preview, self.best).tier_after_id, self.tier_vip)
+        for customer in self.customers:
+            self.assertFalse(self._tier(customer))
+            self.assertFalse(customer.with_company(self.company_x).wms_rfm_code)
+
+    def test_new_customer_overrides_scores(self):
+        self.best.wms_customer_since = self._days_ago(30).date()
+        run = self._run()
+        self.assertTrue(self._score(run, self.best).is_new)
+        self.assertEqual(self._tier(self.best), self.tier_new)
+        self.assertEqual(self.best.with_company(self.company_x).wms_rfm_code, "555")
+
+    def test_locked_tier_untouched(self):
+        best = self.best.with_company(self.company_x)
+        best.write({"wms_tier_id": self.tier_normal.id, "wms_tier_locked": True})
+        run = self._run()
+        score = self._score(run, self.best)
+        self.assertTrue(score.locked)
+        self.assertFalse(score.changed)
+        self.assertEqual(score.tier_after_id, self.tier_normal)
+        self.assertEqual(best.wms_tier_id, self.tier_normal)
+        self.assertEqual(best.wms_rfm_code, "555")  # scores are still written
+
+    def test_rule_order_and_catch_all(self):
+        first = self.Rule.create(
+            {
+                "name": "Everyone potential",
+                "tier_id": self.tier_potential.id,
+                "sequence": 1,
+            }
+        )
+        run = self._run(dry_run=True)
+        self.assertEqual(run.score_ids.tier_after_id, self.tier_potential)
+        # a rule of another company is ignored
+        first.company_id = self.main_company
+        run = self._run(dry_run=True)
+        self.assertEqual(self._score(run, self.best).tier_after_id, self.tier_vip)
+        # no matching rule at all: the tier stays as it was
+        self.Rule.search([]).active = False
+        run = self._run(dry_run=True)
+        self.assertEqual(run.change_count, 0)
+        self.assertFalse(self._score(run, self.best).tier_after_id)
+
+    def test_previous_tier_condition(self):
+        core = self.customers[2].with_company(self.company_x)  # scores 3 3 3
+        rule = self.Rule.create(
+            {
+                "name": "Former VIP stays core",
+                "tier_id": self.tier_potential.id,
+                "sequence": 1,
+                "previous_tier_ids": [(6, 0, self.tier_vip.ids)],
+            }
+        )
+        run = self._run(dry_run=True)
+        self.assertEqual(self._score(run, core).tier_after_id, self.tier_core)
+        core.wms_tier_id = self.tier_vip
+        run = self._run(dry_run=True)
+        self.assertEqual(self._score(run, core).tier_after_id, rule.tier_id)
+
+    def test_rule_ranges_are_checked(self):
+        for vals in ({"r_min": 0}, {"f_max": 6}, {"m_min": 4, "m_max": 3}):
+            with self.subTest(vals=vals), self.assertRaises(ValidationError):
+                self.Rule.create({"name": "Bad", "tier_id": self.tier_core.id, **vals})
+
+    def test_two_companies_keep_their_own_tiers(self):
+        """Company X scores best as VIP; in the main company the same customer
+        is the only one and a former VIP gone quiet. Each run writes only its
+        own company's values."""
+        self._history(self.best, [400], company=self.main_company)
+        self._history(self.worst, [5, 6, 7], company=self.main_company)
+        self.best.with_company(self.main_company).wms_tier_id = self.tier_vip
+        self._run()
+        self.assertEqual(self._tier(self.best), self.tier_vip)
+        main_run = self._run(company=self.main_company)
+        self.assertEqual(main_run.company_id, self.main_company)
+        self.assertEqual(self._tier(self.best, self.main_company), self.tier_churn)
+        self.assertEqual(self._tier(self.worst, self.main_company), self.tier_vip)
+        # company X untouched by the main company's run
+        self.assertEqual(self._tier(self.best), self.tier_vip)
+        self.assertEqual(self._tier(self.worst), self.tier_normal)
+        self.assertEqual(self.worst.with_company(self.company_x).wms_rfm_code, "111")
