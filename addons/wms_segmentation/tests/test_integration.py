@@ -1,5 +1,6 @@
 # Copyright 2026 WMS Customer Care contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import datetime, timedelta
 from xmlrpc.client import Fault
 
 from odoo.tests import HttpCase, get_db_name, new_test_user, tagged
@@ -26,7 +27,7 @@ class TestIntegratorApi(HttpCase, WmsSegmentationCase):
             company_ids=[(6, 0, [cls.main_company.id, cls.company_x.id])],
             company_id=cls.company_x.id,
         )
-        new_test_user(
+        cls.reader = new_test_user(
             cls.env,
             login="wms_seg_reader",
             password="wms_seg_reader_pw",
@@ -68,3 +69,34 @@ class TestIntegratorApi(HttpCase, WmsSegmentationCase):
         with self.assertRaises(Fault) as caught:
             self._call("wms_seg_reader", "run_segmentation")
         self.assertIn("Only Customer Care managers", caught.exception.faultString)
+
+    def _json2(self, user, method, **params):
+        key = (
+            self.env["res.users.apikeys"]
+            .with_user(user)
+            ._generate(
+                scope="rpc",
+                name="WMS segmentation test",
+                expiration_date=datetime.now() + timedelta(days=1),
+            )
+        )
+        return self.url_open(
+            f"/json/2/wms.segmentation.run/{method}",
+            json={**params, "context": {"allowed_company_ids": [self.company_x.id]}},
+            headers={
+                "Authorization": f"bearer {key}",
+                "X-Odoo-Database": get_db_name(),
+            },
+        )
+
+    def test_json2_run_and_read_scores(self):
+        response = self._json2(self.integrator, "run_segmentation", dry_run=False)
+        self.assertEqual(response.status_code, 200, response.text)
+        run = self.Run.browse(response.json())
+        self.assertEqual((run.state, run.company_id), ("done", self.company_x))
+        self.assertEqual(
+            self.customer_x.with_company(self.company_x).wms_tier_id, self.tier_vip
+        )
+        response = self._json2(self.reader, "run_segmentation", dry_run=True)
+        self.assertEqual(response.status_code, 403, response.text)
+        self.assertIn("Only Customer Care managers", response.json()["message"])
