@@ -22,4 +22,7 @@
         "views/res_config_settings_views.xml",
         "views/wms_segmentation_menus.xml",
     ],
+    "demo": [
+        "demo/wms_segmentation_demo.xml",
+    ],
 }
