@@ -19,7 +19,7 @@ class ResConfigSettings(models.TransientModel):
             ("invoice", "Invoiced amount"),
             ("quantity", "Delivered quantity"),
         ],
-        string="Monetary Value",
+        string="Monetary Basis",
         config_parameter="wms_segmentation.monetary_mode",
         default="invoice",
         help="Invoiced amount: posted customer invoices minus refunds, untaxed, "

@@ -52,8 +52,8 @@ class WmsRfmScore(models.Model):
     is_new = fields.Boolean(
         string="New Customer",
         readonly=True,
-        help="A customer since fewer days than the setting says: placed in the "
-        "New tier whatever the scores.",
+        help="Customer for fewer days than the new customer period: placed in "
+        "the New tier whatever the scores.",
     )
     locked = fields.Boolean(
         string="Tier Locked",
@@ -77,17 +77,16 @@ class WmsRfmScore(models.Model):
         """Scores of the last finished run of each selected company: customers
         by tier and RFM code as they stand now."""
         Run = self.env["wms.segmentation.run"]
-        runs = Run.browse(
-            Run.search(
+        runs = Run.browse()
+        for company in self.env.companies:
+            runs |= Run.search(
                 [
                     ("company_id", "=", company.id),
                     ("state", "=", "done"),
                     ("dry_run", "=", False),
                 ],
                 limit=1,
-            ).id
-            for company in self.env.companies
-        ).exists()
+            )
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "wms_segmentation.wms_rfm_score_action"
         )

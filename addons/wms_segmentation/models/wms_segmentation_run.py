@@ -30,6 +30,7 @@ class WmsSegmentationRun(models.Model):
     )
     state = fields.Selection(
         [("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        string="Status",
         default="running",
         required=True,
         readonly=True,
@@ -58,7 +59,7 @@ class WmsSegmentationRun(models.Model):
     window_days = fields.Integer(string="Window (days)", readonly=True)
     monetary_mode = fields.Selection(
         [("invoice", "Invoiced amount"), ("quantity", "Delivered quantity")],
-        string="Monetary Value",
+        string="Monetary Basis",
         readonly=True,
     )
     score_ids = fields.One2many("wms.rfm.score", "run_id", string="Scores")
@@ -592,21 +593,24 @@ class WmsSegmentationRun(models.Model):
         )
         if not rows:
             return
-        tiers = {
-            tier.id: tier.display_name
-            for tier in self.env["wms.customer.tier"].browse(
-                ({row[2] for row in rows} | {row[3] for row in rows}) - {None}
-            )
-        }
+        tiers = self.env["wms.customer.tier"].browse(
+            ({row[2] for row in rows} | {row[3] for row in rows}) - {None}
+        )
         today = fields.Date.context_today(self)
         model_id = self.env["ir.model"]._get_id("res.partner")
         vals_list = []
+        names_by_lang = {}
         for partner_id, user_id, before, after in rows:
-            user = self.env["res.users"].browse(user_id)
-            summary = self.with_context(lang=user.lang).env._(
+            lang = self.env["res.users"].browse(user_id).lang
+            if lang not in names_by_lang:
+                names_by_lang[lang] = {
+                    t.id: t.name for t in tiers.with_context(lang=lang)
+                }
+            names = names_by_lang[lang]
+            summary = self.with_context(lang=lang).env._(
                 "Tier fell from %(before)s to %(after)s",
-                before=tiers.get(before, "-"),
-                after=tiers.get(after, "-"),
+                before=names.get(before, "-"),
+                after=names.get(after, "-"),
             )
             vals_list.append(
                 {

@@ -122,6 +122,9 @@ class TestRun(WmsSegmentationCase):
         )
 
     def test_latest_analysis_shows_last_real_run(self):
+        action = self.env["wms.rfm.score"].action_open_latest_analysis()
+        self.assertEqual(action["domain"], [("run_id", "in", [])])
+        self.assertFalse(self.env["wms.rfm.score"].search(action["domain"]))
         self._run()
         last = self._run()
         self._run(dry_run=True)

@@ -183,3 +183,22 @@ class TestTiers(WmsSegmentationCase):
         self.assertEqual(self._tier(self.best), self.tier_vip)
         self.assertEqual(self._tier(self.worst), self.tier_normal)
         self.assertEqual(self.worst.with_company(self.company_x).wms_rfm_code, "111")
+
+    def test_chinese_translation_ships(self):
+        """Rules, and the activity of a Chinese-speaking account manager, in
+        Simplified Chinese even when the weekly run runs in English."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["wms_customer_profile", "wms_segmentation"], ["zh_CN"], overwrite=True
+        )
+        zh = self.env(context=dict(self.env.context, lang="zh_CN"))
+        rule = self.env.ref("wms_segmentation.rule_vip").with_env(zh)
+        self.assertEqual(rule.name, "VIP客户：近期发货、频次高、金额高")
+        self.cc_manager.lang = "zh_CN"
+        lapsed = self._customer("Lapsed VIP", wms_account_manager_id=self.cc_manager.id)
+        lapsed.with_company(self.company_x).wms_tier_id = self.tier_vip
+        self._history(lapsed, [400])
+        self._run(env=self.env(context=dict(self.env.context, lang="en_US")))
+        self.assertEqual(
+            lapsed.activity_ids.summary, "客户等级由 VIP客户 降至 流失风险"
+        )
