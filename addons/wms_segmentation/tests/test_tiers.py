@@ -67,8 +67,15 @@ class TestTiers(WmsSegmentationCase):
         first = self._run()
         self.assertTrue(first.change_count)
         tiers = [self._tier(c) for c in self.customers]
+        ctids = "SELECT id, ctid::text FROM res_partner WHERE id = ANY(%s)"
+        ids = [c.id for c in self.customers]
+        self.env.cr.execute(ctids, [ids])
+        before = dict(self.env.cr.fetchall())
         second = self._run()
         self.assertEqual(second.change_count, 0)
+        # not even rewritten with the same values
+        self.env.cr.execute(ctids, [ids])
+        self.assertEqual(dict(self.env.cr.fetchall()), before)
         self.assertEqual([self._tier(c) for c in self.customers], tiers)
         self.assertFalse(second.score_ids.filtered("changed"))
 
