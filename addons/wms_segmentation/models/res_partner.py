@@ -65,6 +65,16 @@ class ResPartner(models.Model):
         for partner in self:
             partner.wms_rfm_score_count = counts.get(partner.commercial_partner_id, 0)
 
+    def _children_sync(self, values):
+        # A segmentation run writes a new tier on the companies together with
+        # all their contacts, in one batch (wms.segmentation.run._write_tiers):
+        # copying it down again one company at a time costs ~8 ms a company.
+        if self.env.context.get("wms_segmentation_contacts_included") and set(
+            values
+        ) <= {"wms_tier_id"}:
+            return None
+        return super()._children_sync(values)
+
     def action_wms_view_rfm_history(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

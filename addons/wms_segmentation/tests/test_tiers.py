@@ -17,6 +17,12 @@ class TestTiers(WmsSegmentationCase):
             cls._history(customer, [10 + i * 10 + k for k in range(5 - i)])
             cls._invoice(customer, 1000 - i * 100)
         cls.best, cls.worst = cls.customers[0], cls.customers[-1]
+        cls.best_contact = cls.env["res.partner"].create(
+            {"name": "Best Receiving Desk", "parent_id": cls.best.id}
+        )
+        cls.best_nested = cls.env["res.partner"].create(
+            {"name": "Best Night Shift", "parent_id": cls.best_contact.id}
+        )
 
     def _tier(self, partner, company=None):
         return partner.with_company(company or self.company_x).wms_tier_id
@@ -57,7 +63,10 @@ class TestTiers(WmsSegmentationCase):
         main = self.best.with_company(self.main_company)
         self.assertFalse(main.wms_tier_id)
         self.assertFalse(main.wms_rfm_code)
-        # the contact follows its company's tier
+        # its contacts follow the company's tier, as after any tier change
+        self.assertEqual(self._tier(self.best_contact), self.tier_vip)
+        self.assertEqual(self._tier(self.best_nested), self.tier_vip)
+        self.assertFalse(self._tier(self.best_contact, self.main_company))
         contact = self.env["res.partner"].create(
             {"name": "Best Contact", "parent_id": self.best.id}
         )
