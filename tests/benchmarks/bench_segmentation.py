@@ -1,0 +1,967 @@
+"""Benchmark of wms_segmentation at scale: two real segmentation runs.
+
+    python3 tests/benchmarks/bench_segmentation.py --config ODOO_CONF \
+        --database DB [--customers 100000] [--deliveries 1000000] \
+        [--addresses 25] [--runs 3] [--explain]
+
+DB must have every add-on of the repository installed (no demo data) and be
+dedicated to this script: ``tests/run --benchmarks`` creates and drops one.
+Unlike the other benchmarks, this one COMMITS what it makes (the generated
+data, the two runs): the runs must see committed, vacuumed tables, as the
+weekly scheduled action does. Use a throwaway database; the script refuses a
+database that already holds its data.
+
+1. Data, with set-based SQL (foreign-key triggers off while loading, then
+   checked), committed, then ``VACUUM ANALYZE``: ``--customers`` companies
+   (commercial partners, customers for years: nobody is "new", and without a
+   tier); ``--addresses`` % of them have a delivery address (a child contact
+   that follows its company's tier) which receives half of their deliveries;
+   1 in 10 has an account manager. ``--deliveries`` done deliveries of the
+   warehouse's outgoing type over the last two years, with a skewed frequency
+   (customer k gets a share ~ 1/sqrt(k)); 1 customer in 8 has lapsed for
+   120-500 days. One posted customer invoice per delivery (2 % are credit
+   notes), amounts scaled per customer. No stock moves: the "delivered
+   quantity" monetary mode is not measured, the default "invoiced amount" is.
+2. Run 1: ``run_segmentation()`` as superuser, with chatter tracking (the
+   bulk "Customer Tier: A -> B" messages of ``_log_tier_tracking``) and the
+   activities of ``_notify_falls``; every scored customer changes tier (none
+   had one). Timed with the flush of the ORM, then committed (commit timed
+   apart).
+3. 1 % of the customers get two deliveries (and invoices) in the last day;
+   committed; ``VACUUM ANALYZE`` of the tables the run touched (what a week of
+   autovacuum does between two weekly runs).
+4. Run 2, timed like run 1: the steady weekly run, few tiers change.
+5. The floor: one bare SQL statement computing the same R/F/M figures and
+   quintile scores (the ``customers``, ``figures`` and ``scored`` steps of
+   ``_compute_scores``, ``cume_dist`` alike) with a ``SELECT count(*)`` (and
+   the score sums, so that no score is skipped) over them, no rule, no
+   insert; median of ``--runs`` runs on the run 2 data (PostgreSQL's
+   settings as they are: JIT, parallel workers), and one more without JIT;
+   its sums checked against run 2's scores.
+
+Prints one ``name=value`` figure per line: per run the seconds, the queries,
+the customers scored and the tier changes, and the time of each phase
+(``_compute_scores``, ``_write_rfm_fields``, the ORM tier writes of
+``_write_tiers``, of which the contacts' sync, ``_log_tier_tracking``,
+``_notify_falls``, the rest), measured by wrapping those methods in this
+process; the slowest statements; the bare statement; the ratio run 2 / bare
+(goal <= 3), run 1 (goal < 60 s), the peak RSS of the process (goal < 1 GB);
+then a summary. ``--explain`` (or a missed time goal) adds ``EXPLAIN
+(ANALYZE, BUFFERS)`` of the bare statement and of run 2's scoring INSERT
+(replayed in a savepoint rolled back), and that INSERT timed again with and
+without PostgreSQL's JIT compilation.
+
+It is a measurement, not a test: it exits 0 whether the goals are met or not.
+"""
+
+import argparse
+import contextlib
+import functools
+import re
+import resource
+import statistics
+import threading
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from odoo import SUPERUSER_ID, api, fields
+from odoo.modules.registry import Registry
+from odoo.sql_db import db_connect
+from odoo.tools import SQL, config
+
+GOAL_RATIO = 3.0
+GOAL_RUN1_S = 60.0
+GOAL_MAXRSS_MB = 1024.0
+SPAN_DAYS = 730  # deliveries over the last two years
+RUN_TABLES = (
+    "res_partner",
+    "stock_picking",
+    "account_move",
+    "wms_rfm_score",
+    "wms_segmentation_run",
+    "mail_message",
+    "mail_tracking_value",
+    "mail_activity",
+)
+# NOT NULL columns that other add-ons may add to res_partner, and their value
+PARTNER_EXTRAS = {
+    "autopost_bills": "'ask'",  # account
+    "delivery_time_preference": "'anytime'",  # stock_partner_delivery_window
+}
+
+# --------------------------------------------------------------------------
+# Data generation: one statement per step, no ORM per record. Ids come from
+# the tables' sequences into temporary tables, so later steps refer to them.
+# __EXTRA_COLS__ / __EXTRA_VALS__: the PARTNER_EXTRAS columns that exist.
+# --------------------------------------------------------------------------
+GENERATION = [
+    (
+        "customer plan",
+        # scale: the customer's typical invoice (20 to 400); lapse: days
+        # since its last possible delivery (1 in 8 has lapsed)
+        """
+        CREATE TEMPORARY TABLE bench_customer AS
+        SELECT g AS n, nextval('res_partner_id_seq') AS id,
+               exp(3 + 3 * random()) AS scale,
+               CASE WHEN g %% 8 = 3 THEN 120 + floor(380 * random())
+                    ELSE 0 END AS lapse_days
+          FROM generate_series(1, %(customers)s) g
+        """,
+    ),
+    (
+        "customers",
+        """
+        INSERT INTO res_partner (
+            id, commercial_partner_id, name, complete_name, ref, is_company,
+            active, type, lang, email, color, partner_share,
+            wms_customer_since, wms_account_manager_id __EXTRA_COLS__,
+            create_uid, create_date, write_uid, write_date)
+        SELECT c.id, c.id,
+               'Bench Customer ' || lpad(c.n::text, 6, '0'),
+               'Bench Customer ' || lpad(c.n::text, 6, '0'),
+               'BS' || lpad(c.n::text, 6, '0'),
+               TRUE, TRUE, 'contact', 'en_US',
+               'customer' || c.n || '@bench.example.com', 0, TRUE,
+               (%(now)s - interval '5 years')::date,
+               CASE WHEN c.n %% 10 = 0 THEN %(manager)s END __EXTRA_VALS__,
+               1, %(now)s - interval '5 years', 1, %(now)s - interval '5 years'
+          FROM bench_customer c
+        """,
+    ),
+    (
+        "delivery addresses",
+        """
+        CREATE TEMPORARY TABLE bench_address AS
+        SELECT c.n, nextval('res_partner_id_seq') AS id, c.id AS parent_id
+          FROM bench_customer c
+         WHERE (c.n * 37) %% 100 < %(addresses)s;
+        INSERT INTO res_partner (
+            id, parent_id, commercial_partner_id, name, complete_name,
+            is_company, active, type, lang, color, partner_share,
+            wms_customer_since, wms_account_manager_id __EXTRA_COLS__,
+            create_uid, create_date, write_uid, write_date)
+        SELECT a.id, a.parent_id, a.parent_id,
+               'Warehouse ' || lpad(a.n::text, 6, '0'),
+               p.name || ', Warehouse ' || lpad(a.n::text, 6, '0'),
+               FALSE, TRUE, 'delivery', 'en_US', 0, TRUE,
+               p.wms_customer_since, p.wms_account_manager_id __EXTRA_VALS__,
+               1, p.create_date, 1, p.write_date
+          FROM bench_address a
+          JOIN res_partner p ON p.id = a.parent_id
+        """,
+    ),
+    (
+        "delivery plan",
+        # customer k gets a share ~ 1/sqrt(k) of the deliveries
+        """
+        CREATE TEMPORARY TABLE bench_delivery AS
+        WITH pick AS (
+            SELECT g AS n,
+                   1 + floor(%(customers)s * random() ^ 2)::int AS k,
+                   random() AS r_date, random() AS r_address,
+                   random() AS r_amount, random() AS r_refund
+              FROM generate_series(1, %(deliveries)s) g
+        )
+        SELECT pick.n, c.id AS customer_id,
+               CASE WHEN a.id IS NOT NULL AND pick.r_address < 0.5 THEN a.id
+                    ELSE c.id END AS partner_id,
+               date_trunc('second', %(now)s - interval '1 hour'
+                   - (c.lapse_days + pick.r_date * (%(span)s - c.lapse_days))
+                     * interval '1 day') AS date_done,
+               round((c.scale * (0.5 + pick.r_amount))::numeric, 2) AS amount,
+               pick.r_refund < 0.02 AS refund,
+               nextval('stock_picking_id_seq') AS id,
+               nextval('account_move_id_seq') AS move_id
+          FROM pick
+          JOIN bench_customer c ON c.n = pick.k
+     LEFT JOIN bench_address a ON a.n = c.n
+        """,
+    ),
+]
+
+DELIVERY_INSERTS = [
+    (
+        "deliveries",
+        """
+        INSERT INTO stock_picking (
+            id, name, origin, partner_id, picking_type_id, location_id,
+            location_dest_id, move_type, state, priority, company_id,
+            scheduled_date, date_done, has_deadline_issue, printed, is_locked,
+            create_uid, create_date, write_uid, write_date)
+        SELECT d.id, 'BENCH/OUT/' || lpad(d.n::text, 7, '0'),
+               'BENCH-SO' || lpad(d.n::text, 7, '0'), d.partner_id,
+               %(out_type)s, %(stock)s, %(customer_loc)s, 'direct', 'done',
+               '0', %(company)s, d.date_done - interval '1 day', d.date_done,
+               FALSE, TRUE, TRUE,
+               1, d.date_done - interval '2 days', 1, d.date_done
+          FROM __DELIVERIES__ d
+        """,
+    ),
+    (
+        "invoices",
+        """
+        INSERT INTO account_move (
+            id, name, sequence_prefix, sequence_number, journal_id,
+            company_id, currency_id, state, move_type, auto_post, date,
+            invoice_date, invoice_date_due, partner_id, commercial_partner_id,
+            invoice_partner_display_name, invoice_origin, payment_state,
+            amount_untaxed, amount_tax, amount_total, amount_residual,
+            amount_untaxed_signed, amount_untaxed_in_currency_signed,
+            amount_tax_signed, amount_total_signed,
+            amount_total_in_currency_signed, amount_residual_signed,
+            invoice_currency_rate, always_tax_exigible, checked,
+            posted_before, made_sequence_gap, is_move_sent,
+            create_uid, create_date, write_uid, write_date)
+        SELECT i.move_id, i.prefix || lpad(i.n::text, 7, '0'), i.prefix,
+               i.n, %(journal)s, %(company)s, %(currency)s, 'posted',
+               i.move_type, 'no', i.day, i.day, i.day + 30, i.customer_id,
+               i.customer_id, 'Bench Customer', 'BENCH-SO' || lpad(i.n::text, 7, '0'),
+               'not_paid', i.amount, 0, i.amount, i.amount,
+               i.sign * i.amount, i.sign * i.amount, 0, i.sign * i.amount,
+               i.sign * i.amount, i.sign * i.amount, 1, FALSE, TRUE, TRUE,
+               FALSE, FALSE, 1, i.date_done, 1, i.date_done
+          FROM (SELECT d.*, d.date_done::date AS day,
+                       CASE WHEN d.refund THEN 'out_refund'
+                            ELSE 'out_invoice' END AS move_type,
+                       CASE WHEN d.refund THEN 'BENCH/RINV/'
+                            ELSE 'BENCH/INV/' END AS prefix,
+                       CASE WHEN d.refund THEN -1 ELSE 1 END AS sign
+                  FROM __DELIVERIES__ d) i
+        """,
+    ),
+]
+
+# 1 % of the customers: two deliveries each in the last day (before run 2)
+NEW_DELIVERIES = """
+    CREATE TEMPORARY TABLE bench_new_delivery AS
+    WITH chosen AS (
+        SELECT c.* FROM bench_customer c
+         ORDER BY random()
+         LIMIT greatest(1, %(customers)s / 100)
+    )
+    SELECT %(deliveries)s + row_number() OVER () AS n, c.id AS customer_id,
+           c.id AS partner_id,
+           date_trunc('second', %(now)s - random() * interval '20 hours')
+               AS date_done,
+           round((c.scale * (0.5 + random()))::numeric, 2) AS amount,
+           FALSE AS refund,
+           nextval('stock_picking_id_seq') AS id,
+           nextval('account_move_id_seq') AS move_id
+      FROM chosen c, generate_series(1, 2) g
+"""
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--config", required=True, help="Odoo configuration file")
+    parser.add_argument("--database", required=True, help="throwaway database")
+    parser.add_argument("--customers", type=int, default=100000)
+    parser.add_argument("--deliveries", type=int, default=1000000)
+    parser.add_argument(
+        "--addresses",
+        type=int,
+        default=25,
+        help="%% of customers with a delivery address (a child contact)",
+    )
+    parser.add_argument(
+        "--runs", type=int, default=3, help="timed runs of the bare statement"
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="EXPLAIN ANALYZE the scoring statements even if the goals are met",
+    )
+    args = parser.parse_args()
+    if min(args.customers, args.deliveries, args.runs) < 1:
+        parser.error("--customers, --deliveries and --runs must be at least 1")
+    if not 0 <= args.addresses <= 100:
+        parser.error("--addresses is a percentage")
+    return args
+
+
+def say(name, value, unit_format="{:.3f}"):
+    text = unit_format.format(value) if isinstance(value, float) else str(value)
+    print(f"{name}={text}", flush=True)
+
+
+def verdict(ok):
+    return "PASS" if ok else "FAIL"
+
+
+def maxrss_mb():
+    """The process's peak resident set size so far (Linux: KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def label(query, width=80):
+    if isinstance(query, bytes):
+        query = query.decode(errors="replace")
+    text = re.sub(r"\s+", " ", str(query)[:400]).strip()
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+class QueryLog:
+    """Counts the statements of this thread and their time, by statement
+    (first 80 characters), through the hook that odoo.sql_db.Cursor.execute
+    calls (as odoo.tools.profiler does). Keeps the last scoring INSERT of
+    ``_compute_scores`` (statement and parameters) for EXPLAIN."""
+
+    def __init__(self):
+        self.count = 0
+        self.seconds = 0.0
+        self.by_label = defaultdict(lambda: [0, 0.0])
+        self.scoring = None
+
+    def hook(self, _cr, query, params, _start, delay):
+        self.count += 1
+        self.seconds += delay
+        text = label(query)
+        entry = self.by_label[text]
+        entry[0] += 1
+        entry[1] += delay
+        if text.startswith("WITH customers AS"):
+            self.scoring = (query, params)
+
+    def __enter__(self):
+        thread = threading.current_thread()
+        if not hasattr(thread, "query_hooks"):
+            thread.query_hooks = []
+        thread.query_hooks.append(self.hook)
+        return self
+
+    def __exit__(self, *exc):
+        threading.current_thread().query_hooks.remove(self.hook)
+
+
+class Phases:
+    """Times methods of the registry's model classes in this process: each
+    wrapped method adds its time and queries (outermost calls only) to its
+    phase. The wrappers are removed on exit."""
+
+    def __init__(self, log):
+        self.log = log
+        self.records = defaultdict(lambda: [0.0, 0, 0.0, 0])  # s, q, sql s, calls
+        self.undo = []
+
+    def wrap(self, cls, method, name):
+        original = getattr(cls, method)
+        own = cls.__dict__.get(method)
+        records, log = self.records, self.log
+        depth = [0]
+
+        @functools.wraps(original)
+        def timed(record_self, *args, **kwargs):
+            if depth[0]:
+                return original(record_self, *args, **kwargs)
+            depth[0] += 1
+            queries, sql, start = log.count, log.seconds, time.perf_counter()
+            try:
+                return original(record_self, *args, **kwargs)
+            finally:
+                entry = records[name]
+                entry[0] += time.perf_counter() - start
+                entry[1] += log.count - queries
+                entry[2] += log.seconds - sql
+                entry[3] += 1
+                depth[0] -= 1
+
+        setattr(cls, method, timed)
+        self.undo.append((cls, method, own))
+
+    def reset(self):
+        self.records.clear()
+
+    def get(self, name):
+        return self.records.get(name, [0.0, 0, 0.0, 0])
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for cls, method, own in reversed(self.undo):
+            if own is None:
+                delattr(cls, method)
+            else:
+                setattr(cls, method, own)
+
+
+# --------------------------------------------------------------------------
+# 1. data
+# --------------------------------------------------------------------------
+def not_null_columns(cr, table):
+    cr.execute(
+        """
+        SELECT column_name FROM information_schema.columns
+         WHERE table_name = %s AND is_nullable = 'NO' AND column_default IS NULL
+        """,
+        [table],
+    )
+    return {row[0] for row in cr.fetchall()}
+
+
+def partner_extras(cr):
+    """The PARTNER_EXTRAS columns that exist; fail on an unknown NOT NULL one
+    (an add-on added it: the INSERT would fail less clearly)."""
+    cr.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_name = 'res_partner'"
+    )
+    existing = {row[0] for row in cr.fetchall()}
+    extras = {name: value for name, value in PARTNER_EXTRAS.items() if name in existing}
+    known = {"id", "name", "type"} | set(extras)
+    unknown = not_null_columns(cr, "res_partner") - known
+    if unknown:
+        raise RuntimeError(
+            f"res_partner has NOT NULL columns this script does not fill: "
+            f"{sorted(unknown)} (add them to PARTNER_EXTRAS)"
+        )
+    return extras
+
+
+def execute_steps(cr, steps, params, timings, extras=None, deliveries=None):
+    for name, template in steps:
+        query = template
+        if extras is not None:
+            query = query.replace(
+                "__EXTRA_COLS__", "".join(f", {col}" for col in extras)
+            ).replace("__EXTRA_VALS__", "".join(f", {val}" for val in extras.values()))
+        if deliveries:
+            query = query.replace("__DELIVERIES__", deliveries)
+        start = time.perf_counter()
+        cr.execute(query, params)
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
+
+
+@contextlib.contextmanager
+def fast_load(cr):
+    """Bulk load without the foreign-key triggers (ids are consistent by
+    construction, and checked after): needs a superuser, else slower."""
+    cr.execute("SELECT current_setting('is_superuser') = 'on'")
+    fast = cr.fetchone()[0]
+    if fast:
+        cr.execute("SET LOCAL session_replication_role = replica")
+    try:
+        yield fast
+    finally:
+        if fast:  # the measurements run with every trigger, as in production
+            cr.execute("SET LOCAL session_replication_role = origin")
+
+
+def vacuum(dbname, tables):
+    """VACUUM ANALYZE (outside any transaction, on a connection of its own)."""
+    start = time.perf_counter()
+    with contextlib.closing(db_connect(dbname).cursor()) as cr:
+        cr._cnx.autocommit = True
+        cr.execute(f"VACUUM ANALYZE {', '.join(tables)}")
+    return time.perf_counter() - start
+
+
+def generate(env, args):
+    cr = env.cr
+    cr.execute("SELECT count(*) FROM res_partner WHERE name LIKE 'Bench Customer %%'")
+    if cr.fetchone()[0]:
+        raise RuntimeError(
+            "This database already holds this benchmark's data: use a new one."
+        )
+    company = env.company
+    warehouse = env["stock.warehouse"].search(
+        [("company_id", "=", company.id)], limit=1
+    )
+    journal = env["account.journal"].search(
+        [("company_id", "=", company.id), ("type", "=", "sale")], limit=1
+    )
+    if not (warehouse and journal):
+        raise RuntimeError("The company needs a warehouse and a sale journal.")
+    params = {
+        "customers": args.customers,
+        "deliveries": args.deliveries,
+        "addresses": args.addresses,
+        "span": SPAN_DAYS,
+        "now": cr.now(),
+        "company": company.id,
+        "currency": company.currency_id.id,
+        "journal": journal.id,
+        "out_type": warehouse.out_type_id.id,
+        "stock": warehouse.lot_stock_id.id,
+        "customer_loc": env.ref("stock.stock_location_customers").id,
+        "manager": env.ref("base.user_admin").id,
+    }
+    extras = partner_extras(cr)
+    cr.execute("SELECT setseed(0.42)")
+    steps = {}
+    with fast_load(cr) as fast:
+        execute_steps(cr, GENERATION, params, steps, extras=extras)
+        execute_steps(cr, DELIVERY_INSERTS, params, steps, deliveries="bench_delivery")
+    cr.execute(
+        """
+        SELECT (SELECT count(*) FROM bench_customer),
+               (SELECT count(*) FROM bench_address),
+               (SELECT count(*) FROM bench_delivery),
+               (SELECT count(*) FROM bench_delivery WHERE refund),
+               (SELECT count(DISTINCT customer_id) FROM bench_delivery),
+               (SELECT count(DISTINCT customer_id) FROM bench_delivery
+                 WHERE date_done >= %(now)s - interval '365 days'),
+               (SELECT max(c) FROM (SELECT count(*) AS c FROM bench_delivery
+                                     GROUP BY customer_id) x),
+               -- references the foreign-key triggers would have checked
+               (SELECT count(*) FROM bench_delivery d
+                 WHERE NOT EXISTS (SELECT 1 FROM res_partner p
+                                    WHERE p.id = d.partner_id))
+               + (SELECT count(*) FROM res_partner rp
+                   WHERE rp.name LIKE 'Bench%%' AND NOT EXISTS (
+                         SELECT 1 FROM res_partner cp
+                          WHERE cp.id = rp.commercial_partner_id))
+        """,
+        params,
+    )
+    names = (
+        "customers",
+        "delivery_addresses",
+        "deliveries",
+        "credit_notes",
+        "customers_with_deliveries",
+        "customers_with_deliveries_in_last_365_days",
+        "max_deliveries_per_customer",
+        "dangling_references",
+    )
+    counts = dict(zip(names, cr.fetchone(), strict=True))
+    counts["invoices"] = counts["deliveries"]
+    counts["fk_triggers_off_while_loading"] = fast
+    start = time.perf_counter()
+    cr.commit()
+    steps["commit"] = time.perf_counter() - start
+    steps["vacuum analyze"] = vacuum(
+        env.cr.dbname, ("res_partner", "stock_picking", "account_move")
+    )
+    return params, steps, counts
+
+
+def add_new_deliveries(env, params):
+    """Two deliveries (and invoices) in the last day for 1 % of customers."""
+    cr = env.cr
+    params = dict(params, now=cr.now())
+    steps = {}
+    cr.execute(NEW_DELIVERIES, params)
+    with fast_load(cr):
+        execute_steps(
+            cr, DELIVERY_INSERTS, params, steps, deliveries="bench_new_delivery"
+        )
+    cr.execute("SELECT count(*), count(DISTINCT customer_id) FROM bench_new_delivery")
+    deliveries, customers = cr.fetchone()
+    cr.commit()
+    env.invalidate_all()
+    return deliveries, customers
+
+
+# --------------------------------------------------------------------------
+# 2. runs
+# --------------------------------------------------------------------------
+PHASES = [
+    # (model, method, phase name)
+    ("wms.segmentation.run", "_compute_scores", "compute_scores"),
+    ("wms.segmentation.run", "_write_rfm_fields", "write_rfm_fields"),
+    ("wms.segmentation.run", "_write_tiers", "write_tiers"),
+    ("wms.segmentation.run", "_log_tier_tracking", "log_tier_tracking"),
+    ("wms.segmentation.run", "_notify_falls", "notify_falls"),
+    ("res.partner", "_fields_sync", "partner_fields_sync"),
+]
+
+
+def timed_run(env, log, phases, tag):
+    """One real run: run_segmentation() and the ORM's flush, then commit."""
+    cr = env.cr
+    cr.execute("SELECT COALESCE(max(id), 0) FROM mail_message")
+    last_message = cr.fetchone()[0]
+    cr.execute("SELECT COALESCE(max(id), 0) FROM mail_activity")
+    last_activity = cr.fetchone()[0]
+    env.invalidate_all()
+    phases.reset()
+    queries, sql = log.count, log.seconds
+    rss_before = maxrss_mb()
+    start = time.perf_counter()
+    run_id = env["wms.segmentation.run"].run_segmentation()
+    env.flush_all()
+    elapsed = time.perf_counter() - start
+    queries, sql = log.count - queries, log.seconds - sql
+    start = time.perf_counter()
+    cr.commit()
+    commit = time.perf_counter() - start
+    env.invalidate_all()
+    run = env["wms.segmentation.run"].browse(run_id)
+    cr.execute(
+        """
+        SELECT (SELECT count(*) FROM mail_message m
+                  JOIN mail_tracking_value v ON v.mail_message_id = m.id
+                 WHERE m.id > %(message)s AND m.model = 'res.partner'),
+               (SELECT count(*) FROM mail_activity WHERE id > %(activity)s),
+               (SELECT count(*) FROM wms_rfm_score
+                 WHERE run_id = %(run)s AND frequency = 0)
+        """,
+        {"message": last_message, "activity": last_activity, "run": run_id},
+    )
+    tracked, activities, inactive = cr.fetchone()
+    cr.execute(
+        """
+        SELECT COALESCE(t.name ->> 'en_US', '(none)'), count(*)
+          FROM res_partner p
+          LEFT JOIN wms_customer_tier t
+            ON t.id = (p.wms_tier_id ->> %s)::int
+         WHERE p.name LIKE 'Bench Customer %%'
+         GROUP BY 1 ORDER BY 2 DESC
+        """,
+        [str(env.company.id)],
+    )
+    tiers = cr.fetchall()
+    result = {
+        "tag": tag,
+        "run": run,
+        "seconds": elapsed,
+        "commit": commit,
+        "queries": queries,
+        "sql": sql,
+        "tracked": tracked,
+        "activities": activities,
+        "inactive": inactive,
+        "tiers": tiers,
+        "maxrss_growth": maxrss_mb() - rss_before,
+        "phases": {name: list(phases.get(name)) for _m, _f, name in PHASES},
+    }
+    return result
+
+
+def report_run(result):
+    tag, run = result["tag"], result["run"]
+    say(f"{tag}_s", result["seconds"])
+    say(f"{tag}_commit_s", result["commit"])
+    say(f"{tag}_state", run.state)
+    if run.error:
+        print(f"   error: {run.error}")
+    say(f"{tag}_customers_scored", run.customer_count)
+    say(f"{tag}_scored_without_delivery_in_window", result["inactive"])
+    say(f"{tag}_change_count", run.change_count)
+    say(f"{tag}_tracking_values_written", result["tracked"])
+    say(f"{tag}_activities_created", result["activities"])
+    say(f"{tag}_queries", result["queries"])
+    say(f"{tag}_sql_s", result["sql"])
+    say(f"{tag}_maxrss_growth_mb", result["maxrss_growth"], "{:.0f}")
+    print(
+        "   tiers of the customers after the run: "
+        + ", ".join(f"{name} {count}" for name, count in result["tiers"])
+    )
+    ph = result["phases"]
+    tiers = ph["write_tiers"]
+    nested = [ph["log_tier_tracking"], ph["notify_falls"]]
+    orm = [tiers[i] - sum(n[i] for n in nested) for i in range(3)]
+    top = ["compute_scores", "write_rfm_fields", "write_tiers"]
+    rest = [
+        result["seconds"] - sum(ph[name][0] for name in top),
+        result["queries"] - sum(ph[name][1] for name in top),
+        result["sql"] - sum(ph[name][2] for name in top),
+    ]
+    rows = [
+        ("compute_scores", ph["compute_scores"], "_compute_scores"),
+        ("write_rfm_fields", ph["write_rfm_fields"], "_write_rfm_fields"),
+        ("write_tiers_orm", orm, "_write_tiers: ORM writes + flushes"),
+        (
+            "partner_fields_sync",
+            ph["partner_fields_sync"],
+            "  of which res.partner._fields_sync (contacts follow)",
+        ),
+        ("log_tier_tracking", ph["log_tier_tracking"], "_log_tier_tracking"),
+        ("notify_falls", ph["notify_falls"], "_notify_falls"),
+        ("rest", rest, "rest (lock, run record, settings, final flush)"),
+    ]
+    print(f"   {tag} phases:   seconds  queries   in SQL")
+    for key, (seconds, queries, sql, *_calls), text in rows:
+        say(f"{tag}_phase_{key}_s", seconds)
+        say(f"{tag}_phase_{key}_queries", queries)
+        print(f"     {seconds:9.3f} s {queries:8d} {sql:8.3f} s  {text}")
+
+
+def report_slowest(log_items, tag):
+    print(f"   {tag} slowest statements (calls, total seconds):")
+    for text, (calls, seconds) in log_items:
+        print(f"     {calls:6d} x {seconds:8.3f} s  {text}")
+
+
+# --------------------------------------------------------------------------
+# 3. the floor: the scores in one bare statement
+# --------------------------------------------------------------------------
+def bare_sql(env):
+    """The R/F/M figures and quintile scores of ``_compute_scores`` (same
+    deliveries, aggregated per contact then per company as it does, same
+    monetary subquery, same cume_dist), counted and summed: PostgreSQL's own
+    settings (no work_mem or JIT change)."""
+    Run = env["wms.segmentation.run"]
+    company = env.company
+    window_days, _mode, _new_days = Run._settings()
+    today = fields.Date.context_today(Run, fields.Datetime.now())
+    window_start = datetime.combine(today, datetime.min.time()) - timedelta(
+        days=window_days
+    )
+    deliveries = SQL(
+        """
+        SELECT p.partner_id, p.date_done
+          FROM stock_picking p
+          JOIN stock_picking_type t ON t.id = p.picking_type_id
+         WHERE t.code = 'outgoing' AND p.state = 'done'
+           AND p.return_id IS NULL AND p.company_id = %s
+           AND p.partner_id IS NOT NULL
+        """,
+        company.id,
+    )
+    monetary = SQL(
+        """
+        SELECT m.commercial_partner_id AS partner_id,
+               SUM(m.amount_untaxed_signed) AS monetary
+          FROM account_move m
+         WHERE m.state = 'posted'
+           AND m.move_type IN ('out_invoice', 'out_refund')
+           AND m.company_id = %(company)s
+           AND COALESCE(m.invoice_date, m.date) >= %(start)s
+         GROUP BY m.commercial_partner_id
+        """,
+        company=company.id,
+        start=window_start.date(),
+    )
+    return SQL(
+        """
+        WITH customers AS (
+            SELECT rp.commercial_partner_id AS partner_id,
+                   %(today)s::date - MAX(d.last_done)::date AS recency_days,
+                   SUM(d.frequency)::int AS frequency
+              FROM (
+                  SELECT d.partner_id AS contact_id,
+                         MAX(d.date_done) AS last_done,
+                         COUNT(*) FILTER (WHERE d.date_done >= %(start)s)
+                             AS frequency
+                    FROM (%(deliveries)s) d
+                   GROUP BY d.partner_id
+              ) d
+              JOIN res_partner rp ON rp.id = d.contact_id
+             GROUP BY rp.commercial_partner_id
+        ),
+        figures AS (
+            SELECT c.partner_id, c.recency_days, c.frequency,
+                   CASE WHEN c.frequency > 0
+                        THEN COALESCE(mo.monetary, 0) ELSE 0 END AS monetary
+              FROM customers c
+              LEFT JOIN (%(monetary)s) mo ON mo.partner_id = c.partner_id
+        ),
+        scored AS (
+            SELECT f.*,
+                   CASE WHEN f.frequency > 0 THEN ceil(5 * cume_dist() OVER (
+                       PARTITION BY f.frequency > 0
+                       ORDER BY f.recency_days DESC))::int ELSE 1 END AS r_score,
+                   CASE WHEN f.frequency > 0 THEN ceil(5 * cume_dist() OVER (
+                       PARTITION BY f.frequency > 0
+                       ORDER BY f.frequency))::int ELSE 1 END AS f_score,
+                   CASE WHEN f.frequency > 0 THEN ceil(5 * cume_dist() OVER (
+                       PARTITION BY f.frequency > 0
+                       ORDER BY f.monetary))::int ELSE 1 END AS m_score
+              FROM figures f
+        )
+        SELECT count(*), count(*) FILTER (WHERE frequency = 0),
+               sum(r_score), sum(f_score), sum(m_score)
+          FROM scored
+        """,
+        today=today,
+        start=window_start,
+        deliveries=deliveries,
+        monetary=monetary,
+    )
+
+
+def bench_bare(env, runs):
+    cr = env.cr
+    query = bare_sql(env)
+    times = []
+    for _run in range(runs):
+        start = time.perf_counter()
+        cr.execute(query)
+        row = cr.fetchone()
+        times.append(time.perf_counter() - start)
+    # once more without JIT compilation, which is much of it below ~10 s
+    with contextlib.closing(cr.savepoint(flush=False)):
+        cr.execute("SET LOCAL jit = off")
+        start = time.perf_counter()
+        cr.execute(query)
+        cr.fetchone()
+        jit_off = time.perf_counter() - start
+    return statistics.median(times), times, row, query, jit_off
+
+
+def explain(env, query, title):
+    print(f"   EXPLAIN (ANALYZE, BUFFERS) {title}:")
+    env.cr.execute(SQL("EXPLAIN (ANALYZE, BUFFERS) %s", query))
+    for (line,) in env.cr.fetchall():
+        print(f"     {line}")
+
+
+def explain_scoring(env, scoring, run_id):
+    """The run's scoring INSERT again, its rows deleted first, in a savepoint
+    rolled back."""
+    query, params = scoring
+    cr = env.cr
+    with contextlib.closing(cr.savepoint(flush=False)):
+        cr.execute("DELETE FROM wms_rfm_score WHERE run_id = %s", [run_id])
+        print("   EXPLAIN (ANALYZE, BUFFERS) the scoring INSERT of run 2:")
+        cr.execute("EXPLAIN (ANALYZE, BUFFERS) " + query, params)
+        for (line,) in cr.fetchall():
+            print(f"     {line}")
+    # the same without JIT compilation (its cost hardly depends on the size)
+    with contextlib.closing(cr.savepoint(flush=False)):
+        cr.execute("DELETE FROM wms_rfm_score WHERE run_id = %s", [run_id])
+        cr.execute("SET LOCAL jit = off")
+        start = time.perf_counter()
+        cr.execute(query, params)
+        say("run2_scoring_insert_jit_off_s", time.perf_counter() - start)
+    with contextlib.closing(cr.savepoint(flush=False)):
+        cr.execute("DELETE FROM wms_rfm_score WHERE run_id = %s", [run_id])
+        start = time.perf_counter()
+        cr.execute(query, params)
+        say("run2_scoring_insert_jit_default_s", time.perf_counter() - start)
+
+
+# --------------------------------------------------------------------------
+def main():
+    args = parse_args()
+    config.parse_config(["-c", args.config, "-d", args.database])
+    registry = Registry(args.database)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        try:
+            run(env, args)
+        finally:
+            cr.rollback()  # nothing after the last commit is kept
+
+
+def run(env, args):
+    # 1. data
+    start = time.perf_counter()
+    params, steps, counts = generate(env, args)
+    generation = time.perf_counter() - start
+    print("== data (committed)")
+    for name, value in counts.items():
+        say(f"generated_{name}", value)
+    say("data_generation_s", generation, "{:.1f}")
+    print(
+        "   steps: "
+        + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in steps.items())
+    )
+    window_days, mode, new_days = env["wms.segmentation.run"]._settings()
+    print(
+        f"   settings: window {window_days} days, monetary {mode}, new customers "
+        f"{new_days} days; tracking on (no tracking_disable in the context)"
+    )
+
+    with QueryLog() as log, Phases(log) as phases:
+        for model, method, name in PHASES:
+            phases.wrap(env.registry[model], method, name)
+
+        # 2. run 1: every tier changes
+        print("== run 1: customers without a tier")
+        log_before = snapshot(log)
+        run1 = timed_run(env, log, phases, "run1")
+        report_run(run1)
+        report_slowest(diff_labels(log, log_before), "run1")
+
+        # 3. new deliveries for 1 % of customers
+        deliveries, customers = add_new_deliveries(env, params)
+        say("new_deliveries", deliveries)
+        say("customers_with_new_deliveries", customers)
+        say("vacuum_between_runs_s", vacuum(env.cr.dbname, RUN_TABLES), "{:.1f}")
+
+        # 4. run 2: the steady weekly run
+        print("== run 2: 1 % of customers have new deliveries")
+        log_before = snapshot(log)
+        run2 = timed_run(env, log, phases, "run2")
+        report_run(run2)
+        report_slowest(diff_labels(log, log_before), "run2")
+        scoring = log.scoring
+
+    # 5. the floor
+    print(f"== bare scoring statement (median of {args.runs} runs, run 2's data)")
+    bare, bare_times, bare_row, bare_query, bare_jit_off = bench_bare(env, args.runs)
+    say("bare_sql_s", bare)
+    print("   runs: " + " ".join(f"{s:.3f}" for s in bare_times))
+    say("bare_sql_jit_off_s", bare_jit_off)
+    env.cr.execute(
+        """
+        SELECT count(*), count(*) FILTER (WHERE frequency = 0),
+               sum(r_score), sum(f_score), sum(m_score)
+          FROM wms_rfm_score WHERE run_id = %s
+        """,
+        [run2["run"].id],
+    )
+    run2_row = env.cr.fetchone()
+    same = tuple(bare_row) == tuple(run2_row)
+    print(
+        f"   bare (count, inactive, sum R, sum F, sum M) {tuple(bare_row)}, "
+        f"run 2 {tuple(run2_row)}: {verdict(same)}"
+    )
+    ratio = run2["seconds"] / bare
+    say("ratio_run2_bare", ratio, "{:.2f}")
+    say(
+        "ratio_run2_compute_scores_bare",
+        run2["phases"]["compute_scores"][0] / bare,
+        "{:.2f}",
+    )
+    maxrss = maxrss_mb()
+    say("maxrss_mb", maxrss, "{:.0f}")
+    ok_ratio = ratio <= GOAL_RATIO
+    ok_run1 = run1["seconds"] < GOAL_RUN1_S
+    ok_rss = maxrss < GOAL_MAXRSS_MB
+    print(f"goal ratio_run2_bare<={GOAL_RATIO:g}: {verdict(ok_ratio)}")
+    print(f"goal run1_s<{GOAL_RUN1_S:g}: {verdict(ok_run1)}")
+    print(f"goal maxrss_mb<{GOAL_MAXRSS_MB:g}: {verdict(ok_rss)}")
+
+    if args.explain or not (ok_ratio and ok_run1):
+        print("== explain")
+        explain(env, bare_query, "the bare statement")
+        if scoring:
+            explain_scoring(env, scoring, run2["run"].id)
+
+    print("== summary")
+    print(
+        f"   {counts['customers']} customers ({counts['delivery_addresses']} "
+        f"with a delivery address), {counts['deliveries']} deliveries and as "
+        f"many invoices generated in {generation:.0f} s."
+    )
+    for result in (run1, run2):
+        ph = result["phases"]
+        print(
+            f"   {result['tag']}: {result['seconds']:.1f} s, "
+            f"{result['queries']} queries, {result['run'].customer_count} "
+            f"customers scored, {result['run'].change_count} tier changes; "
+            f"scoring {ph['compute_scores'][0]:.1f} s, RFM fields "
+            f"{ph['write_rfm_fields'][0]:.1f} s, tiers "
+            f"{ph['write_tiers'][0]:.1f} s (tracking "
+            f"{ph['log_tier_tracking'][0]:.1f} s, activities "
+            f"{ph['notify_falls'][0]:.1f} s)."
+        )
+    print(
+        f"   Run 1 {run1['seconds']:.1f} s: goal < {GOAL_RUN1_S:g} s "
+        f"{verdict(ok_run1)}. Run 2 is {ratio:.2f}x the bare scoring statement "
+        f"({bare:.2f} s): goal <= {GOAL_RATIO:g}x {verdict(ok_ratio)}. Peak RSS "
+        f"{maxrss:.0f} MB: goal < {GOAL_MAXRSS_MB:g} MB {verdict(ok_rss)}. "
+        f"Bare scores = run 2 scores: {verdict(same)}."
+    )
+
+
+def snapshot(log):
+    return {text: tuple(entry) for text, entry in log.by_label.items()}
+
+
+def diff_labels(log, before):
+    items = {}
+    for text, (calls, seconds) in log.by_label.items():
+        old_calls, old_seconds = before.get(text, (0, 0.0))
+        if calls > old_calls:
+            items[text] = (calls - old_calls, seconds - old_seconds)
+    return sorted(items.items(), key=lambda item: -item[1][1])[:6]
+
+
+if __name__ == "__main__":
+    main()
