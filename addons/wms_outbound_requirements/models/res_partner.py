@@ -23,6 +23,18 @@ class ResPartner(models.Model):
     wms_requirement_count = fields.Integer(
         string="Requirements", compute="_compute_wms_requirement_count"
     )
+    wms_can_edit_requirements = fields.Boolean(
+        compute="_compute_wms_can_edit_requirements",
+        help="Whether the current user may edit outbound requirements "
+        "(inventory and Customer Care managers): the list is read-only for "
+        "the others.",
+    )
+
+    @api.depends_context("uid")
+    def _compute_wms_can_edit_requirements(self):
+        can_edit = self.env["wms.handling.requirement"].has_access("write")
+        for partner in self:
+            partner.wms_can_edit_requirements = can_edit
 
     def write(self, vals):
         res = super().write(vals)

@@ -27,6 +27,11 @@ class TestAccess(WmsOutboundCase):
             as_stock_user.unlink()
         with self.assertRaises(AccessError):
             self.type_care.with_user(self.stock_user).write({"name": "x"})
+        # so the partner form shows them the list read-only
+        customer = self.customer.with_user(self.stock_user)
+        self.assertFalse(customer.wms_can_edit_requirements)
+        for manager in (self.stock_manager, self.cc_manager):
+            self.assertTrue(self.customer.with_user(manager).wms_can_edit_requirements)
 
     def test_managers_edit_requirements_and_windows(self):
         for hour, manager in ((8.0, self.stock_manager), (10.0, self.cc_manager)):
