@@ -513,7 +513,8 @@ class WmsSegmentationRun(models.Model):
                 # the contacts Odoo would copy the company's tier to
                 # (_commercial_sync_to_descendants), in the same write
                 contacts = Partner.search(
-                    [("commercial_partner_id", "in", ids), ("id", "not in", ids)]
+                    [("commercial_partner_id", "in", ids), ("id", "not in", ids)],
+                    order="id",
                 )
                 batch = Partner.browse(ids) | contacts
                 batch.write({"wms_tier_id": tier_id or False})
