@@ -32,8 +32,8 @@ database that already holds its data.
    autovacuum does between two weekly runs).
 4. Run 2, timed like run 1: the steady weekly run, few tiers change.
 5. The floor: one bare SQL statement computing the same R/F/M figures and
-   quintile scores (the ``customers``, ``figures`` and ``scored`` steps of
-   ``_compute_scores``, ``cume_dist`` alike) with a ``SELECT count(*)`` (and
+   quintile scores (``_scores_sql``, the statement ``_compute_scores``
+   wraps with rules, partner lookup and insert) with a ``SELECT count(*)`` (and
    the score sums, so that no score is skipped) over them, no rule, no
    insert; median of ``--runs`` runs on the run 2 data (PostgreSQL's
    settings as they are: JIT, parallel workers), and one more without JIT;
@@ -689,87 +689,23 @@ def report_slowest(log_items, tag):
 # 3. the floor: the scores in one bare statement
 # --------------------------------------------------------------------------
 def bare_sql(env):
-    """The R/F/M figures and quintile scores of ``_compute_scores`` (same
-    deliveries, aggregated per contact then per company as it does, same
-    monetary subquery, same cume_dist), counted and summed: PostgreSQL's own
-    settings (no work_mem or JIT change)."""
+    """The R/F/M figures and quintile scores of a run, as the bare statement
+    ``wms.segmentation.run._scores_sql`` (the one ``_compute_scores`` wraps
+    with the rules, the partner lookup and the insert), counted and summed:
+    PostgreSQL's own settings (no work_mem or JIT change)."""
     Run = env["wms.segmentation.run"]
-    company = env.company
-    window_days, _mode, _new_days = Run._settings()
+    window_days, mode, _new_days = Run._settings()
     today = fields.Date.context_today(Run, fields.Datetime.now())
     window_start = datetime.combine(today, datetime.min.time()) - timedelta(
         days=window_days
     )
-    deliveries = SQL(
-        """
-        SELECT p.partner_id, p.date_done
-          FROM stock_picking p
-          JOIN stock_picking_type t ON t.id = p.picking_type_id
-         WHERE t.code = 'outgoing' AND p.state = 'done'
-           AND p.return_id IS NULL AND p.company_id = %s
-           AND p.partner_id IS NOT NULL
-        """,
-        company.id,
-    )
-    monetary = SQL(
-        """
-        SELECT m.commercial_partner_id AS partner_id,
-               SUM(m.amount_untaxed_signed) AS monetary
-          FROM account_move m
-         WHERE m.state = 'posted'
-           AND m.move_type IN ('out_invoice', 'out_refund')
-           AND m.company_id = %(company)s
-           AND COALESCE(m.invoice_date, m.date) >= %(start)s
-         GROUP BY m.commercial_partner_id
-        """,
-        company=company.id,
-        start=window_start.date(),
-    )
     return SQL(
         """
-        WITH customers AS (
-            SELECT rp.commercial_partner_id AS partner_id,
-                   %(today)s::date - MAX(d.last_done)::date AS recency_days,
-                   SUM(d.frequency)::int AS frequency
-              FROM (
-                  SELECT d.partner_id AS contact_id,
-                         MAX(d.date_done) AS last_done,
-                         COUNT(*) FILTER (WHERE d.date_done >= %(start)s)
-                             AS frequency
-                    FROM (%(deliveries)s) d
-                   GROUP BY d.partner_id
-              ) d
-              JOIN res_partner rp ON rp.id = d.contact_id
-             GROUP BY rp.commercial_partner_id
-        ),
-        figures AS (
-            SELECT c.partner_id, c.recency_days, c.frequency,
-                   CASE WHEN c.frequency > 0
-                        THEN COALESCE(mo.monetary, 0) ELSE 0 END AS monetary
-              FROM customers c
-              LEFT JOIN (%(monetary)s) mo ON mo.partner_id = c.partner_id
-        ),
-        scored AS (
-            SELECT f.*,
-                   CASE WHEN f.frequency > 0 THEN ceil(5 * cume_dist() OVER (
-                       PARTITION BY f.frequency > 0
-                       ORDER BY f.recency_days DESC))::int ELSE 1 END AS r_score,
-                   CASE WHEN f.frequency > 0 THEN ceil(5 * cume_dist() OVER (
-                       PARTITION BY f.frequency > 0
-                       ORDER BY f.frequency))::int ELSE 1 END AS f_score,
-                   CASE WHEN f.frequency > 0 THEN ceil(5 * cume_dist() OVER (
-                       PARTITION BY f.frequency > 0
-                       ORDER BY f.monetary))::int ELSE 1 END AS m_score
-              FROM figures f
-        )
         SELECT count(*), count(*) FILTER (WHERE frequency = 0),
                sum(r_score), sum(f_score), sum(m_score)
-          FROM scored
+          FROM (%s) scored
         """,
-        today=today,
-        start=window_start,
-        deliveries=deliveries,
-        monetary=monetary,
+        Run._scores_sql(env.company, today, window_start, mode),
     )
 
 

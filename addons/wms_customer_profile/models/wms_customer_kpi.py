@@ -108,18 +108,11 @@ class WmsCustomerKpi(models.Model):
         commercial partner of its contact. Every later WMS module uses this
         definition.
         """
-        conditions = [
-            SQL("t.code = 'outgoing'"),
-            SQL("p.state = 'done'"),
-            SQL("p.return_id IS NULL"),
-            SQL("p.date_done >= %s", date_from),
-        ]
+        conditions = self._delivery_conditions(date_from, company_ids)
         if partner_ids is not None:
             conditions.append(
                 SQL("rp.commercial_partner_id = ANY(%s)", list(partner_ids))
             )
-        if company_ids is not None:
-            conditions.append(SQL("p.company_id = ANY(%s)", list(company_ids)))
         return SQL(
             """
             SELECT p.id,
@@ -138,6 +131,22 @@ class WmsCustomerKpi(models.Model):
             self._tz_sql(SQL("cp.tz")),
             SQL(" AND ").join(conditions),
         )
+
+    @api.model
+    def _delivery_conditions(self, date_from=None, company_ids=None):
+        """The conditions on a picking ``p`` and its type ``t`` that make it
+        a delivery (see ``_delivery_sql``), for queries that aggregate
+        deliveries without joining their partners."""
+        conditions = [
+            SQL("t.code = 'outgoing'"),
+            SQL("p.state = 'done'"),
+            SQL("p.return_id IS NULL"),
+        ]
+        if date_from is not None:
+            conditions.append(SQL("p.date_done >= %s", date_from))
+        if company_ids is not None:
+            conditions.append(SQL("p.company_id = ANY(%s)", list(company_ids)))
+        return conditions
 
     @api.model
     def _tz_sql(self, column):

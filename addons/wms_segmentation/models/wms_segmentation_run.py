@@ -232,30 +232,25 @@ class WmsSegmentationRun(models.Model):
         )
         return run
 
-    def _compute_scores(self, new_days):
-        """Score every customer of the run's company in one statement."""
-        self.ensure_one()
-        self.env.flush_all()
-        company = self.company_id
-        today = fields.Date.context_today(self, self.date_start)
-        window_start = datetime.combine(today, datetime.min.time()) - timedelta(
-            days=self.window_days
-        )
-        key = str(company.id)
-        # The deliveries as wms_customer_profile defines them (done, outgoing,
-        # not a return, of the run's company), by the contact they went to.
+    @api.model
+    def _scores_sql(self, company, today, window_start, monetary_mode):
+        """R, F, M figures and their 1-5 quintile scores of every customer of
+        ``company``: one SELECT (partner_id, recency_days, frequency,
+        monetary, r_score, f_score, m_score), the heart of a run and the
+        floor the benchmark measures runs against."""
+        Kpi = self.env["wms.customer.kpi"]
+        # The deliveries as wms_customer_profile defines them, by the contact
+        # they went to (not joined to partners: one lookup per contact below).
         deliveries = SQL(
             """
             SELECT p.partner_id, p.date_done
               FROM stock_picking p
               JOIN stock_picking_type t ON t.id = p.picking_type_id
-             WHERE t.code = 'outgoing' AND p.state = 'done'
-               AND p.return_id IS NULL AND p.company_id = %s
-               AND p.partner_id IS NOT NULL
+             WHERE p.partner_id IS NOT NULL AND %s
             """,
-            company.id,
+            SQL(" AND ").join(Kpi._delivery_conditions(company_ids=[company.id])),
         )
-        if self.monetary_mode == "quantity":
+        if monetary_mode == "quantity":
             monetary = SQL(
                 """
                 SELECT rp.commercial_partner_id AS partner_id,
@@ -264,13 +259,10 @@ class WmsSegmentationRun(models.Model):
                   JOIN stock_picking p ON p.id = sm.picking_id
                   JOIN stock_picking_type t ON t.id = p.picking_type_id
                   JOIN res_partner rp ON rp.id = p.partner_id
-                 WHERE t.code = 'outgoing' AND p.state = 'done'
-                   AND p.return_id IS NULL AND sm.state = 'done'
-                   AND p.company_id = %(company)s AND p.date_done >= %(start)s
+                 WHERE sm.state = 'done' AND %s
                  GROUP BY rp.commercial_partner_id
                 """,
-                company=company.id,
-                start=window_start,
+                SQL(" AND ").join(Kpi._delivery_conditions(window_start, [company.id])),
             )
         else:
             monetary = SQL(
@@ -287,21 +279,8 @@ class WmsSegmentationRun(models.Model):
                 company=company.id,
                 start=window_start.date(),
             )
-        tier_new = self.env.ref(
-            "wms_customer_profile.tier_new", raise_if_not_found=False
-        )
-        Partner = self.env["res.partner"].with_company(company)
-        fallback = Partner._fields["wms_tier_id"].get_company_dependent_fallback(
-            Partner
-        )
-        # The planner's cost estimate for this one statement turns JIT
-        # compilation on, which costs more (seconds) than it saves here; its
-        # three rankings sort every customer, in memory rather than on disk.
-        self.env.cr.execute("SET LOCAL jit = off")
-        self.env.cr.execute("SET LOCAL work_mem = '64MB'")
-        self.env.execute_query(
-            SQL(
-                """
+        return SQL(
+            """
                 WITH customers AS (
                     -- per contact first, then per commercial partner: one
                     -- partner lookup per contact, not one per delivery
@@ -343,7 +322,42 @@ class WmsSegmentationRun(models.Model):
                                ORDER BY f.monetary))::int ELSE 1
                            END AS m_score
                       FROM figures f
-                ),
+                )
+                SELECT * FROM scored
+            """,
+            today=today,
+            start=window_start,
+            deliveries=deliveries,
+            monetary=monetary,
+        )
+
+    def _compute_scores(self, new_days):
+        """Score every customer of the run's company in one statement."""
+        self.ensure_one()
+        self.env.flush_all()
+        company = self.company_id
+        today = fields.Date.context_today(self, self.date_start)
+        window_start = datetime.combine(today, datetime.min.time()) - timedelta(
+            days=self.window_days
+        )
+        key = str(company.id)
+        scores = self._scores_sql(company, today, window_start, self.monetary_mode)
+        tier_new = self.env.ref(
+            "wms_customer_profile.tier_new", raise_if_not_found=False
+        )
+        Partner = self.env["res.partner"].with_company(company)
+        fallback = Partner._fields["wms_tier_id"].get_company_dependent_fallback(
+            Partner
+        )
+        # The planner's cost estimate for this one statement turns JIT
+        # compilation on, which costs more (seconds) than it saves here; its
+        # three rankings sort every customer, in memory rather than on disk.
+        self.env.cr.execute("SET LOCAL jit = off")
+        self.env.cr.execute("SET LOCAL work_mem = '64MB'")
+        self.env.execute_query(
+            SQL(
+                """
+                WITH scored AS (%(scores)s),
                 placed AS (
                     SELECT s.*,
                            COALESCE((p.wms_tier_id ->> %(key)s)::int, %(fallback)s)
@@ -403,9 +417,7 @@ class WmsSegmentationRun(models.Model):
                   FROM targeted t
                 """,
                 today=today,
-                start=window_start,
-                deliveries=deliveries,
-                monetary=monetary,
+                scores=scores,
                 key=key,
                 fallback=fallback.id or None,
                 new_days=new_days,
