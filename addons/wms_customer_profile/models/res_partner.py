@@ -2,6 +2,9 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import operator as py_operator
 from collections.abc import Collection
+from datetime import datetime
+
+import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
@@ -154,6 +157,47 @@ class ResPartner(models.Model):
             "wms_service_notes",
             "wms_customer_since",
         ]
+
+    # ------------------------------------------------------------------
+    # Local dates: the one timezone chain of every WMS module
+    # ------------------------------------------------------------------
+    def _wms_tz(self, company=None):
+        """The timezone of dates concerning deliveries to this address: the
+        address's own, else its commercial partner's, else the company
+        partner's (``company``, default the current one), else UTC.
+
+        Names pytz does not know (a stale ``tz``) are skipped. ``self`` may
+        be empty (no address): the company's, else UTC.
+        """
+        partner = self[:1]
+        company = company or self.env.company
+        for name in (
+            partner.tz,
+            partner.commercial_partner_id.tz,
+            company.partner_id.tz,
+        ):
+            if name and name in pytz.all_timezones_set:
+                return name
+        return "UTC"
+
+    @api.model
+    def _wms_local_date(self, value, tz):
+        """The local date in ``tz`` (a name) of ``value`` (a naive UTC
+        datetime, as Odoo stores them); False for no value."""
+        if not value:
+            return False
+        if not isinstance(value, datetime):
+            value = fields.Datetime.to_datetime(value)
+        zone = pytz.timezone(tz) if tz in pytz.all_timezones_set else pytz.utc
+        return pytz.utc.localize(value).astimezone(zone).date()
+
+    @api.model
+    def _wms_user_tz(self, user, fallback):
+        """The timezone of dates ``user`` reads (an activity's deadline):
+        theirs, else ``fallback``."""
+        if user and user.tz in pytz.all_timezones_set:
+            return user.tz
+        return fallback
 
     @api.model
     def _wms_kpi_field_names(self):

@@ -109,6 +109,7 @@ class WmsCustomerKpi(models.Model):
         definition.
         """
         conditions = self._delivery_conditions(date_from, company_ids)
+        joins, tz = self._tz_joins_sql()
         if partner_ids is not None:
             conditions.append(
                 SQL("rp.commercial_partner_id = ANY(%s)", list(partner_ids))
@@ -125,10 +126,11 @@ class WmsCustomerKpi(models.Model):
               FROM stock_picking p
               JOIN stock_picking_type t ON t.id = p.picking_type_id
               JOIN res_partner rp ON rp.id = p.partner_id
-              JOIN res_partner cp ON cp.id = rp.commercial_partner_id
+              %s
              WHERE %s
             """,
-            self._tz_sql(SQL("cp.tz")),
+            tz,
+            joins,
             SQL(" AND ").join(conditions),
         )
 
@@ -149,13 +151,35 @@ class WmsCustomerKpi(models.Model):
         return conditions
 
     @api.model
-    def _tz_sql(self, column):
-        """The timezone in ``column`` if PostgreSQL knows it, else UTC."""
+    def _tz_sql(self, *columns):
+        """The first timezone of ``columns`` that PostgreSQL knows, else UTC:
+        ``res.partner._wms_tz`` in SQL, given the address's, the commercial
+        partner's and the company partner's ``tz``."""
+        valid = list(self._valid_timezones())
         return SQL(
-            "CASE WHEN %s = ANY(%s) THEN %s ELSE 'UTC' END",
-            column,
-            list(self._valid_timezones()),
-            column,
+            "CASE %s ELSE 'UTC' END",
+            SQL(" ").join(
+                SQL("WHEN %s = ANY(%s) THEN %s", column, valid, column)
+                for column in columns
+            ),
+        )
+
+    @api.model
+    def _tz_joins_sql(self, picking="p", address="rp"):
+        """Joins giving the company partner ``comp`` of ``picking``, and the
+        timezone of the deliveries to ``address`` (see ``_tz_sql``)."""
+        return SQL(
+            """
+            JOIN res_partner tz_cp ON tz_cp.id = %(address)s.commercial_partner_id
+            JOIN res_company tz_co ON tz_co.id = %(picking)s.company_id
+            JOIN res_partner tz_comp ON tz_comp.id = tz_co.partner_id
+            """,
+            address=SQL.identifier(address),
+            picking=SQL.identifier(picking),
+        ), self._tz_sql(
+            SQL.identifier(address, "tz"),
+            SQL("tz_cp.tz"),
+            SQL("tz_comp.tz"),
         )
 
     @api.model
@@ -333,13 +357,14 @@ class WmsCustomerKpi(models.Model):
 
         :param scope: SQL condition on ``todo.id``, the commercial partners
         """
+        joins, tz = self._tz_joins_sql()
         # Raw SQL: one statement fills the date for every partner (and its
         # contacts, the field is synced from the commercial entity).
         self.env.execute_query(
             SQL(
                 """
                 WITH todo AS (
-                    SELECT id, tz FROM res_partner
+                    SELECT id FROM res_partner
                      WHERE wms_customer_since IS NULL
                        AND id = commercial_partner_id
                 ),
@@ -352,8 +377,8 @@ class WmsCustomerKpi(models.Model):
                       JOIN res_partner rp ON rp.commercial_partner_id = todo.id
                       JOIN stock_picking p ON p.partner_id = rp.id
                       JOIN stock_picking_type t ON t.id = p.picking_type_id
-                     WHERE t.code = 'outgoing' AND p.state = 'done'
-                       AND p.return_id IS NULL AND %(scope)s
+                      %(joins)s
+                     WHERE %(deliveries)s AND %(scope)s
                   GROUP BY todo.id
                 )
                 UPDATE res_partner rp
@@ -363,7 +388,9 @@ class WmsCustomerKpi(models.Model):
                    AND rp.wms_customer_since IS NULL
                 """,
                 scope=scope,
-                tz=self._tz_sql(SQL("todo.tz")),
+                joins=joins,
+                tz=tz,
+                deliveries=SQL(" AND ").join(self._delivery_conditions()),
             )
         )
 
