@@ -4,7 +4,7 @@
     "name": "WMS Customer Segmentation",
     "summary": "Weekly RFM scoring by quintiles, customer tiers from "
     "configurable rules, run history, previews and tier migration",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Inventory/Inventory",
     "author": "WMS Customer Care contributors",
     "license": "AGPL-3",

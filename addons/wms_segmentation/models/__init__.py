@@ -1,3 +1,4 @@
+from . import wms_customer_tier
 from . import wms_segmentation_rule
 from . import wms_rfm_score
 from . import wms_segmentation_run

@@ -26,24 +26,23 @@ class ResConfigSettings(models.TransientModel):
         "in company currency. Delivered quantity: for warehouses that do not "
         "invoice in Odoo.",
     )
-    wms_segmentation_new_customer_days = fields.Integer(
-        string="New Customer Period (days)",
-        config_parameter="wms_segmentation.new_customer_days",
-        default=90,
-        help="A customer whose Customer Since date is within this many days "
-        "of the run is placed in the New tier, whatever the scores.",
+    wms_segmentation_history_runs = fields.Integer(
+        string="Full History (runs)",
+        config_parameter="wms_segmentation.history_runs",
+        default=8,
+        help="The scores of every customer are kept for this many last runs "
+        "(and previews) of each company; older runs keep only the customers "
+        "whose tier they changed.",
     )
 
-    @api.constrains(
-        "wms_segmentation_window_days", "wms_segmentation_new_customer_days"
-    )
+    @api.constrains("wms_segmentation_window_days", "wms_segmentation_history_runs")
     def _check_wms_segmentation_days(self):
         for settings in self:
             if settings.wms_segmentation_window_days < 1:
                 raise ValidationError(
                     self.env._("The RFM window must be at least one day.")
                 )
-            if settings.wms_segmentation_new_customer_days < 0:
+            if settings.wms_segmentation_history_runs < 1:
                 raise ValidationError(
-                    self.env._("The new customer period cannot be negative.")
+                    self.env._("Keep the full scores of at least one run.")
                 )

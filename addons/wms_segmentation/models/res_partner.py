@@ -2,6 +2,14 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
 
+# Who sees customers' revenue (the RFM monetary value): Customer Care
+# managers and invoicing users; in Community no group implies the read-only
+# accounting group, so each is listed.
+REVENUE_GROUPS = (
+    "wms_customer_profile.wms_customer_profile_group_manager,"
+    "account.group_account_invoice,"
+    "account.group_account_readonly"
+)
 # Written by segmentation runs, with SQL, for the run's company only.
 RFM_FIELDS = (
     "wms_rfm_recency_days",
@@ -25,7 +33,10 @@ class ResPartner(models.Model):
         string="Deliveries in RFM Window", company_dependent=True, readonly=True
     )
     wms_rfm_monetary = fields.Float(
-        string="RFM Monetary Value", company_dependent=True, readonly=True
+        string="RFM Monetary Value",
+        company_dependent=True,
+        readonly=True,
+        groups=REVENUE_GROUPS,
     )
     wms_rfm_r = fields.Integer(
         string="Recency Score", company_dependent=True, readonly=True

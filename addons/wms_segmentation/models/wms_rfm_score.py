@@ -2,6 +2,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
 
+from .res_partner import REVENUE_GROUPS
+
 
 class WmsRfmScore(models.Model):
     """One customer's scores in one segmentation run.
@@ -26,13 +28,20 @@ class WmsRfmScore(models.Model):
         ondelete="cascade",
         readonly=True,
     )
-    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, ondelete="cascade"
+    )
     run_date = fields.Datetime(
         related="run_id.date_start", string="Run Date", store=True
     )
     dry_run = fields.Boolean(related="run_id.dry_run", string="Preview", store=True)
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, readonly=True
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        readonly=True,
+        ondelete="cascade",
     )
     recency_days = fields.Integer(
         string="Days Since Last Delivery", readonly=True, aggregator="avg"
@@ -45,6 +54,7 @@ class WmsRfmScore(models.Model):
     monetary = fields.Float(
         string="Monetary",
         readonly=True,
+        groups=REVENUE_GROUPS,
         help="Customer invoices minus refunds (untaxed, company currency) in "
         "the run's window, or the quantity delivered, as the run's settings say.",
     )
@@ -52,22 +62,26 @@ class WmsRfmScore(models.Model):
     f_score = fields.Integer(string="F", readonly=True, aggregator="avg")
     m_score = fields.Integer(string="M", readonly=True, aggregator="avg")
     rfm_code = fields.Char(string="RFM Code", readonly=True, index=True)
-    is_new = fields.Boolean(
-        string="New Customer",
+    rule_id = fields.Many2one(
+        "wms.segmentation.rule",
+        string="Rule",
         readonly=True,
-        help="Customer for fewer days than the new customer period: placed in "
-        "the New tier whatever the scores.",
+        ondelete="set null",
+        help="The first segmentation rule the customer matched, which gave "
+        "the tier (empty: no rule matched, the tier stays).",
     )
     locked = fields.Boolean(
         string="Tier Locked",
         readonly=True,
         help="The tier was locked: the run left it as it was.",
     )
+    # a tier in the history cannot be deleted (archive it): see
+    # wms.customer.tier._unlink_except_in_rfm_history
     tier_before_id = fields.Many2one(
-        "wms.customer.tier", string="Tier Before", readonly=True
+        "wms.customer.tier", string="Tier Before", readonly=True, ondelete="restrict"
     )
     tier_after_id = fields.Many2one(
-        "wms.customer.tier", string="Tier After", readonly=True
+        "wms.customer.tier", string="Tier After", readonly=True, ondelete="restrict"
     )
     changed = fields.Boolean(string="Tier Changed", readonly=True, index=True)
 

@@ -26,6 +26,11 @@ class WmsSegmentationRule(models.Model):
     f_max = fields.Integer(string="Frequency Max", default=5)
     m_min = fields.Integer(string="Monetary Min", default=1)
     m_max = fields.Integer(string="Monetary Max", default=5)
+    customer_since_days = fields.Integer(
+        string="Customer for at Most (days)",
+        help="The rule only matches customers whose Customer Since date is "
+        "within this many days of the run (new customers). 0: any customer.",
+    )
     previous_tier_ids = fields.Many2many(
         "wms.customer.tier",
         "wms_segmentation_rule_previous_tier_rel",
@@ -42,6 +47,17 @@ class WmsSegmentationRule(models.Model):
         help="Only runs of this company use the rule. Empty: every company.",
     )
     description = fields.Text(translate=True)
+
+    @api.constrains("customer_since_days")
+    def _check_customer_since_days(self):
+        for rule in self:
+            if rule.customer_since_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(rule)s: the customer period cannot be negative.",
+                        rule=rule.name,
+                    )
+                )
 
     @api.constrains("r_min", "r_max", "f_min", "f_max", "m_min", "m_max")
     def _check_score_ranges(self):

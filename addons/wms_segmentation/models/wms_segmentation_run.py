@@ -1,11 +1,13 @@
 # Copyright 2026 WMS Customer Care contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import logging
-import socket
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+
+import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
 from .res_partner import RFM_FIELDS
@@ -16,6 +18,10 @@ MANAGER_GROUP = "wms_customer_profile.wms_customer_profile_group_manager"
 # first key of the advisory lock taken by a run ("WMSR"), the second is the company
 LOCK_KEY = 0x574D5352
 WRITE_BATCH = 5000
+# score rows deleted per statement when pruning the history
+PRUNE_BATCH = 50000
+HISTORY_PARAM = "wms_segmentation.history_runs"
+DEFAULT_HISTORY_RUNS = 8
 
 
 class WmsSegmentationRun(models.Model):
@@ -63,6 +69,12 @@ class WmsSegmentationRun(models.Model):
         readonly=True,
     )
     score_ids = fields.One2many("wms.rfm.score", "run_id", string="Scores")
+    scores_pruned = fields.Boolean(
+        string="Changes Only",
+        readonly=True,
+        help="An older run: only the scores of the customers whose tier it "
+        "changed are kept (see the history setting).",
+    )
 
     @api.depends("date_start", "dry_run")
     def _compute_display_name(self):
@@ -124,12 +136,15 @@ class WmsSegmentationRun(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_run_segmentation(self):
-        """Weekly scheduled action: a real run for every company."""
+        """Weekly scheduled action: a real run for every company, then the
+        history pruning. The only entry point that runs "as the cron": it
+        says so with an argument, never with the context."""
         for company in self.env["res.company"].search([]):
             try:
-                self.with_company(company).run_segmentation()
+                self.with_company(company)._run_segmentation(False, in_cron=True)
             except UserError as error:
                 _logger.warning("Segmentation of %s skipped: %s", company.name, error)
+        self._prune_history(in_cron=True)
 
     @api.model
     def run_segmentation(self, dry_run=False):
@@ -142,9 +157,17 @@ class WmsSegmentationRun(models.Model):
             raise AccessError(
                 self.env._("Only Customer Care managers can run the segmentation.")
             )
+        return self._run_segmentation(bool(dry_run), in_cron=False).id
+
+    @api.model
+    def _run_segmentation(self, dry_run, in_cron):
+        """Run for the current company under its lock.
+
+        :param in_cron: True only from ``_cron_run_segmentation``: the run
+            then commits as it goes (its scores first, then its changes)
+        """
         company = self.env.company
         cr = self.env.cr
-        in_cron = bool(self.env.context.get("cron_id"))
         # A cron commits as it goes: a transaction lock would go with the
         # first commit, so it takes a session lock and releases it below.
         lock = "pg_try_advisory_lock" if in_cron else "pg_try_advisory_xact_lock"
@@ -159,20 +182,18 @@ class WmsSegmentationRun(models.Model):
             )
         try:
             # sudo: the run reads every customer, delivery and invoice of the
-            # company and writes tiers; the caller was checked just above.
-            run = self.sudo().with_company(company)._run(bool(dry_run))
+            # company and writes tiers; the caller was checked before.
+            return self.sudo().with_company(company)._run(dry_run, in_cron)
         finally:
             if in_cron:
                 cr.execute(
                     SQL("SELECT pg_advisory_unlock(%s, %s)", LOCK_KEY, company.id)
                 )
-        return run.id
 
     def _settings(self):
         params = self.env["ir.config_parameter"].sudo()
         try:
             window = int(params.get_param("wms_segmentation.window_days", 365))
-            new_days = int(params.get_param("wms_segmentation.new_customer_days", 90))
         except ValueError as error:
             raise UserError(
                 self.env._(
@@ -184,12 +205,20 @@ class WmsSegmentationRun(models.Model):
         mode = params.get_param("wms_segmentation.monetary_mode", "invoice")
         if mode not in ("invoice", "quantity"):
             mode = "invoice"
-        return max(window, 1), mode, max(new_days, 0)
+        return max(window, 1), mode
 
     @api.model
-    def _run(self, dry_run):
-        window_days, mode, new_days = self._settings()
+    def _run(self, dry_run, in_cron=False):
+        """Create the run, score and (unless ``dry_run``) apply.
+
+        A failure is recorded on the run, which then changed nothing (in a
+        cron, its scores were committed before and are kept); a concurrency
+        error (serialization failure, deadlock, lock not available) is raised
+        again, so that Odoo retries the request or the cron.
+        """
+        window_days, mode = self._settings()
         start = fields.Datetime.now()
+        self._close_interrupted_runs()
         run = self.create(
             {
                 "date_start": start,
@@ -200,25 +229,34 @@ class WmsSegmentationRun(models.Model):
                 "monetary_mode": mode,
             }
         )
-        in_cron = bool(self.env.context.get("cron_id"))
         try:
-            with self.env.cr.savepoint():
-                run._compute_scores(new_days)
             if in_cron:
+                with self.env.cr.savepoint():
+                    run._compute_scores()
                 # keep the scores even if applying them fails later
                 self.env["ir.cron"]._commit_progress(run.customer_count)
-            if not dry_run:
+                if not dry_run:
+                    with self.env.cr.savepoint():
+                        run._apply()
+            else:
+                # one transaction: a failure leaves neither scores nor changes
                 with self.env.cr.savepoint():
-                    run._apply()
+                    run._compute_scores()
+                    if not dry_run:
+                        run._apply()
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise
         except Exception as error:
             _logger.exception("Segmentation run %s failed", run.id)
             self.env.invalidate_all()
+            end = fields.Datetime.now()
             run.write(
                 {
                     "state": "failed",
                     "error": str(error) or repr(error),
-                    "date_end": fields.Datetime.now(),
-                    "duration": (fields.Datetime.now() - start).total_seconds(),
+                    "date_end": end,
+                    "duration": (end - start).total_seconds(),
+                    **({} if in_cron else {"customer_count": 0, "change_count": 0}),
                 }
             )
             return run
@@ -233,12 +271,39 @@ class WmsSegmentationRun(models.Model):
         return run
 
     @api.model
+    def _close_interrupted_runs(self):
+        """Runs of the current company still marked running were cut off (a
+        cron committed its scores, then stopped): the company's lock, held
+        by the caller, proves no run of it is under way. Mark them failed."""
+        interrupted = self.search(
+            [("company_id", "=", self.env.company.id), ("state", "=", "running")]
+        )
+        if interrupted:
+            interrupted.write(
+                {
+                    "state": "failed",
+                    "error": self.env._(
+                        "Interrupted before it finished: no customer was changed "
+                        "by the part that did not run."
+                    ),
+                    "date_end": fields.Datetime.now(),
+                }
+            )
+
+    @api.model
     def _scores_sql(self, company, today, window_start, monetary_mode):
-        """R, F, M figures and their 1-5 quintile scores of every customer of
-        ``company``: one SELECT (partner_id, recency_days, frequency,
-        monetary, r_score, f_score, m_score), the heart of a run and the
-        floor the benchmark measures runs against."""
+        """R, F, M figures and their 1-5 quintile scores of every active
+        customer of ``company``: one SELECT (partner_id, recency_days,
+        frequency, monetary, r_score, f_score, m_score), the heart of a run
+        and the floor the benchmark measures runs against.
+
+        :param today: the run's local date in the company's time zone
+        :param window_start: the window's first instant (naive UTC): local
+            midnight of its first day
+        """
         Kpi = self.env["wms.customer.kpi"]
+        Partner = self.env["res.partner"]
+        tz = company.partner_id._wms_tz(company)
         # The deliveries as wms_customer_profile defines them, by the contact
         # they went to (not joined to partners: one lookup per contact below).
         deliveries = SQL(
@@ -251,20 +316,26 @@ class WmsSegmentationRun(models.Model):
             SQL(" AND ").join(Kpi._delivery_conditions(company_ids=[company.id])),
         )
         if monetary_mode == "quantity":
+            # quantities in each product's own unit (1 kg and 500 g: 1.5 kg)
             monetary = SQL(
                 """
                 SELECT rp.commercial_partner_id AS partner_id,
-                       SUM(sm.quantity) AS monetary
+                       SUM(sm.quantity * mu.factor / pu.factor) AS monetary
                   FROM stock_move sm
                   JOIN stock_picking p ON p.id = sm.picking_id
                   JOIN stock_picking_type t ON t.id = p.picking_type_id
                   JOIN res_partner rp ON rp.id = p.partner_id
+                  JOIN uom_uom mu ON mu.id = sm.product_uom
+                  JOIN product_product pp ON pp.id = sm.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  JOIN uom_uom pu ON pu.id = pt.uom_id
                  WHERE sm.state = 'done' AND %s
                  GROUP BY rp.commercial_partner_id
                 """,
                 SQL(" AND ").join(Kpi._delivery_conditions(window_start, [company.id])),
             )
         else:
+            # invoice dates are local dates already
             monetary = SQL(
                 """
                 SELECT m.commercial_partner_id AS partner_id,
@@ -277,15 +348,18 @@ class WmsSegmentationRun(models.Model):
                  GROUP BY m.commercial_partner_id
                 """,
                 company=company.id,
-                start=window_start.date(),
+                start=Partner._wms_local_date(window_start, tz),
             )
         return SQL(
             """
                 WITH customers AS (
                     -- per contact first, then per commercial partner: one
-                    -- partner lookup per contact, not one per delivery
+                    -- partner lookup per contact, not one per delivery;
+                    -- archived customers are not scored
                     SELECT rp.commercial_partner_id AS partner_id,
-                           %(today)s::date - MAX(d.last_done)::date AS recency_days,
+                           %(today)s::date - ((MAX(d.last_done) AT TIME ZONE 'UTC')
+                                              AT TIME ZONE %(tz)s)::date
+                               AS recency_days,
                            SUM(d.frequency)::int AS frequency
                       FROM (
                           SELECT d.partner_id AS contact_id,
@@ -297,6 +371,8 @@ class WmsSegmentationRun(models.Model):
                            GROUP BY d.partner_id
                       ) d
                       JOIN res_partner rp ON rp.id = d.contact_id
+                      JOIN res_partner cp ON cp.id = rp.commercial_partner_id
+                     WHERE cp.active
                      GROUP BY rp.commercial_partner_id
                 ),
                 figures AS (
@@ -308,6 +384,9 @@ class WmsSegmentationRun(models.Model):
                       LEFT JOIN (%(monetary)s) mo ON mo.partner_id = c.partner_id
                 ),
                 scored AS (
+                    -- no delivery in the window: R = F = M = 1; no value in
+                    -- the window: M = 1; the others by quintile among
+                    -- themselves (ties share the higher score)
                     SELECT f.*,
                            CASE WHEN f.frequency > 0 THEN ceil(5 * cume_dist() OVER (
                                PARTITION BY f.frequency > 0
@@ -317,34 +396,46 @@ class WmsSegmentationRun(models.Model):
                                PARTITION BY f.frequency > 0
                                ORDER BY f.frequency))::int ELSE 1
                            END AS f_score,
-                           CASE WHEN f.frequency > 0 THEN ceil(5 * cume_dist() OVER (
-                               PARTITION BY f.frequency > 0
-                               ORDER BY f.monetary))::int ELSE 1
+                           CASE WHEN f.frequency > 0 AND f.monetary > 0
+                                THEN ceil(5 * cume_dist() OVER (
+                                    PARTITION BY f.frequency > 0 AND f.monetary > 0
+                                    ORDER BY f.monetary))::int ELSE 1
                            END AS m_score
                       FROM figures f
                 )
                 SELECT * FROM scored
             """,
             today=today,
+            tz=tz,
             start=window_start,
             deliveries=deliveries,
             monetary=monetary,
         )
 
-    def _compute_scores(self, new_days):
+    def _local_today(self):
+        """The run's date in its company's time zone, and that zone."""
+        self.ensure_one()
+        Partner = self.env["res.partner"]
+        tz = self.company_id.partner_id._wms_tz(self.company_id)
+        return Partner._wms_local_date(self.date_start, tz), tz
+
+    def _compute_scores(self):
         """Score every customer of the run's company in one statement."""
         self.ensure_one()
         self.env.flush_all()
         company = self.company_id
-        today = fields.Date.context_today(self, self.date_start)
-        window_start = datetime.combine(today, datetime.min.time()) - timedelta(
-            days=self.window_days
+        today, tz = self._local_today()
+        # local midnight of the window's first day, as naive UTC
+        zone = pytz.timezone(tz)
+        window_start = (
+            zone.localize(
+                datetime.combine(today - timedelta(days=self.window_days), time.min)
+            )
+            .astimezone(pytz.utc)
+            .replace(tzinfo=None)
         )
         key = str(company.id)
         scores = self._scores_sql(company, today, window_start, self.monetary_mode)
-        tier_new = self.env.ref(
-            "wms_customer_profile.tier_new", raise_if_not_found=False
-        )
         Partner = self.env["res.partner"].with_company(company)
         fallback = Partner._fields["wms_tier_id"].get_company_dependent_fallback(
             Partner
@@ -364,28 +455,24 @@ class WmsSegmentationRun(models.Model):
                                AS tier_before,
                            COALESCE((p.wms_tier_locked ->> %(key)s)::boolean, FALSE)
                                AS locked,
-                           COALESCE(
-                               p.wms_customer_since > %(today)s::date - %(new_days)s,
-                               FALSE
-                           ) AS is_new
+                           p.wms_customer_since AS customer_since
                       FROM scored s
                       JOIN res_partner p ON p.id = s.partner_id
                 ),
                 targeted AS (
-                    SELECT pl.*,
-                           CASE WHEN pl.is_new AND %(tier_new)s IS NOT NULL
-                                THEN %(tier_new)s
-                                ELSE rule.tier_id
-                           END AS target
+                    SELECT pl.*, rule.id AS rule_id, rule.tier_id AS target
                       FROM placed pl
                       LEFT JOIN LATERAL (
-                          SELECT r.tier_id
+                          SELECT r.id, r.tier_id
                             FROM wms_segmentation_rule r
                            WHERE r.active
                              AND (r.company_id IS NULL OR r.company_id = %(company)s)
                              AND pl.r_score BETWEEN r.r_min AND r.r_max
                              AND pl.f_score BETWEEN r.f_min AND r.f_max
                              AND pl.m_score BETWEEN r.m_min AND r.m_max
+                             AND (COALESCE(r.customer_since_days, 0) = 0
+                                  OR pl.customer_since
+                                     > %(today)s::date - r.customer_since_days)
                              AND (NOT EXISTS (
                                      SELECT 1
                                        FROM wms_segmentation_rule_previous_tier_rel x
@@ -403,13 +490,13 @@ class WmsSegmentationRun(models.Model):
                     run_id, company_id, run_date, dry_run, partner_id,
                     recency_days, frequency, monetary,
                     r_score, f_score, m_score, rfm_code,
-                    is_new, locked, tier_before_id, tier_after_id, changed
+                    rule_id, locked, tier_before_id, tier_after_id, changed
                 )
                 SELECT %(run)s, %(company)s, %(run_date)s, %(dry_run)s, t.partner_id,
                        t.recency_days, t.frequency, t.monetary,
                        t.r_score, t.f_score, t.m_score,
                        t.r_score::text || t.f_score::text || t.m_score::text,
-                       t.is_new, t.locked, t.tier_before,
+                       t.rule_id, t.locked, t.tier_before,
                        CASE WHEN t.locked OR t.target IS NULL
                             THEN t.tier_before ELSE t.target END,
                        NOT t.locked AND t.target IS NOT NULL
@@ -420,8 +507,6 @@ class WmsSegmentationRun(models.Model):
                 scores=scores,
                 key=key,
                 fallback=fallback.id or None,
-                new_days=new_days,
-                tier_new=tier_new.id if tier_new else None,
                 company=company.id,
                 run=self.id,
                 run_date=self.date_start,
@@ -461,9 +546,7 @@ class WmsSegmentationRun(models.Model):
             "wms_rfm_f": SQL("s.f_score"),
             "wms_rfm_m": SQL("s.m_score"),
             "wms_rfm_code": SQL("s.rfm_code"),
-            "wms_rfm_date": SQL(
-                "%s::text", fields.Date.context_today(self, self.date_start)
-            ),
+            "wms_rfm_date": SQL("%s::text", self._local_today()[0]),
         }
         differs = SQL(" OR ").join(
             SQL("(p.%s -> %s) IS DISTINCT FROM to_jsonb(%s)", SQL.identifier(f), key, v)
@@ -495,11 +578,13 @@ class WmsSegmentationRun(models.Model):
         Partner.invalidate_model(RFM_FIELDS)
 
     def _write_tiers(self):
-        """Move the tiers that change, through the ORM, grouped by new tier.
+        """Move the tiers that change, through the ORM, grouped by new tier,
+        with the chatter line of each change.
 
         The ORM write keeps what hangs on a partner's tier working (contacts
-        follow their company, computed fields, other modules' overrides); the
-        chatter tracking of thousands of changes is written apart, in bulk.
+        follow their company, computed fields, other modules' overrides).
+        The tracking is logged per batch, as mail's tracking logs it one
+        record at a time (see ``_log_tier_tracking``).
         """
         rows = self.env.execute_query(
             SQL(
@@ -512,6 +597,7 @@ class WmsSegmentationRun(models.Model):
                 self.id,
             )
         )
+        track = not self.env.context.get("tracking_disable")
         Partner = (
             self.env["res.partner"]
             .with_company(self.company_id)
@@ -532,83 +618,62 @@ class WmsSegmentationRun(models.Model):
                 batch.write({"wms_tier_id": tier_id or False})
                 self.env.flush_all()
                 self.env.invalidate_all()
-        if not self.env.context.get("tracking_disable"):
+        if track:
             self._log_tier_tracking()
         self._notify_falls()
 
     def _log_tier_tracking(self):
         """The "Customer Tier: A → B" chatter line of each changed customer,
-        as the ORM's tracking writes it, with two INSERT statements."""
-        field = self.env["ir.model.fields"]._get("res.partner", "wms_tier_id")
-        author = self.env.user.partner_id
-        reply_to = self.env["mail.thread"]._notify_get_reply_to(
-            default=author.email_formatted, author_id=author.id
-        )[False]
-        lang = self.env.lang or "en_US"
-        host = socket.gethostname()
-        self.env.execute_query(
+        made with mail's own pieces in batches: the tracking values of
+        ``_mail_track`` and the messages of ``_message_log_batch``, which is
+        what ``_message_track`` does for one record at a time.
+        """
+        Partner = self.env["res.partner"].with_company(self.company_id)
+        Tier = self.env["wms.customer.tier"]
+        Message = self.env["mail.message"]
+        TrackingValue = self.env["mail.tracking.value"].sudo()
+        tracked = Partner.fields_get(
+            ["wms_tier_id"],
+            attributes=("string", "type", "selection", "currency_field"),
+        )
+        rows = self.env.execute_query(
             SQL(
                 """
-                WITH changes AS (
-                    SELECT s.partner_id, s.tier_before_id, s.tier_after_id,
-                           COALESCE(tb.name ->> %(lang)s, tb.name ->> 'en_US')
-                               AS before_name,
-                           COALESCE(ta.name ->> %(lang)s, ta.name ->> 'en_US')
-                               AS after_name
-                      FROM wms_rfm_score s
-                      LEFT JOIN wms_customer_tier tb ON tb.id = s.tier_before_id
-                      LEFT JOIN wms_customer_tier ta ON ta.id = s.tier_after_id
-                     WHERE s.run_id = %(run)s AND s.changed
-                ),
-                messages AS (
-                    INSERT INTO mail_message (
-                        model, res_id, record_company_id, message_type,
-                        subtype_id, is_internal, author_id, email_from,
-                        reply_to, message_id, body, date, email_add_signature,
-                        create_uid, create_date, write_uid, write_date
-                    )
-                    SELECT 'res.partner', c.partner_id, NULL, 'notification',
-                           %(subtype)s, TRUE, %(author)s, %(email_from)s,
-                           %(reply_to)s,
-                           format('<%%s.%%s-openerp-message-notify@%%s>',
-                                  extract(epoch FROM clock_timestamp()),
-                                  md5(random()::text || c.partner_id), %(host)s),
-                           '', NOW() AT TIME ZONE 'UTC', FALSE,
-                           %(uid)s, NOW() AT TIME ZONE 'UTC',
-                           %(uid)s, NOW() AT TIME ZONE 'UTC'
-                      FROM changes c
-                    RETURNING id, res_id
-                )
-                INSERT INTO mail_tracking_value (
-                    field_id, mail_message_id,
-                    old_value_integer, new_value_integer,
-                    old_value_char, new_value_char,
-                    create_uid, create_date, write_uid, write_date
-                )
-                SELECT %(field)s, m.id,
-                       COALESCE(c.tier_before_id, 0), COALESCE(c.tier_after_id, 0),
-                       COALESCE(c.before_name, ''), COALESCE(c.after_name, ''),
-                       %(uid)s, NOW() AT TIME ZONE 'UTC',
-                       %(uid)s, NOW() AT TIME ZONE 'UTC'
-                  FROM messages m
-                  JOIN changes c ON c.partner_id = m.res_id
+                SELECT partner_id, tier_before_id
+                  FROM wms_rfm_score
+                 WHERE run_id = %s AND changed
+                 ORDER BY partner_id
                 """,
-                lang=lang,
-                run=self.id,
-                subtype=self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
-                author=author.id,
-                email_from=author.email_formatted or None,
-                reply_to=reply_to or None,
-                host=host,
-                uid=self.env.uid,
-                field=field.id,
+                self.id,
             )
         )
-        self.env["mail.message"].invalidate_model()
+        for index in range(0, len(rows), WRITE_BATCH):
+            batch = rows[index : index + WRITE_BATCH]
+            partners = Partner.browse([partner_id for partner_id, _tier in batch])
+            values_list = []
+            for partner, (_partner_id, before) in zip(partners, batch, strict=True):
+                _changes, commands = partner._mail_track(
+                    tracked, {"wms_tier_id": Tier.browse(before)}
+                )
+                values_list.append([values for _cmd, _id, values in commands])
+            messages = partners._message_log_batch(
+                {partner.id: "" for partner in partners}
+            )
+            TrackingValue.create(
+                [
+                    dict(values, mail_message_id=message.id)
+                    for message, tracking in zip(messages, values_list, strict=True)
+                    for values in tracking
+                ]
+            )
+            self.env.flush_all()
+            self.env.invalidate_all()
+        Message.invalidate_model()
 
     def _notify_falls(self):
         """One activity for the account manager of each customer who fell to
-        churn risk or out of VIP in this run (none if one is already open)."""
+        churn risk or out of VIP in this run (none if one is already open).
+        Its deadline is a date in the account manager's time zone."""
         churn = self.env.ref(
             "wms_customer_profile.tier_churn_risk", raise_if_not_found=False
         )
@@ -646,12 +711,15 @@ class WmsSegmentationRun(models.Model):
         tiers = self.env["wms.customer.tier"].browse(
             ({row[2] for row in rows} | {row[3] for row in rows}) - {None}
         )
-        today = fields.Date.context_today(self)
+        Partner = self.env["res.partner"]
+        company_tz = self.company_id.partner_id._wms_tz(self.company_id)
+        now = fields.Datetime.now()
         model_id = self.env["ir.model"]._get_id("res.partner")
         vals_list = []
         names_by_lang = {}
         for partner_id, user_id, before, after in rows:
-            lang = self.env["res.users"].browse(user_id).lang
+            user = self.env["res.users"].browse(user_id)
+            lang = user.lang
             if lang not in names_by_lang:
                 names_by_lang[lang] = {
                     t.id: t.name for t in tiers.with_context(lang=lang)
@@ -662,6 +730,7 @@ class WmsSegmentationRun(models.Model):
                 before=names.get(before, "-"),
                 after=names.get(after, "-"),
             )
+            today = Partner._wms_local_date(now, Partner._wms_user_tz(user, company_tz))
             vals_list.append(
                 {
                     "res_model_id": model_id,
@@ -676,3 +745,89 @@ class WmsSegmentationRun(models.Model):
         self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
             vals_list
         )
+
+    # ------------------------------------------------------------------
+    # history
+    # ------------------------------------------------------------------
+    @api.model
+    def _history_runs(self):
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(HISTORY_PARAM, DEFAULT_HISTORY_RUNS)
+        )
+        try:
+            return max(int(value), 1)
+        except ValueError:
+            return DEFAULT_HISTORY_RUNS
+
+    @api.model
+    def _prune_history(self, in_cron=False):
+        """Keep every score of the last runs of each company (and of its last
+        previews), and only the changed scores of older ones, which the tier
+        migration of those runs needs. Deletes in batches; a cron commits
+        between them.
+
+        :return: the number of score rows deleted
+        """
+        self.env.flush_all()
+        run_ids = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    """
+                    SELECT id FROM (
+                        SELECT id, scores_pruned, row_number() OVER (
+                                   PARTITION BY company_id, dry_run
+                                   ORDER BY date_start DESC, id DESC) AS position
+                          FROM wms_segmentation_run
+                         WHERE state != 'running'
+                    ) ranked
+                     WHERE position > %s AND NOT COALESCE(scores_pruned, FALSE)
+                     ORDER BY id
+                    """,
+                    self._history_runs(),
+                )
+            )
+        ]
+        deleted = 0
+        for run_id in run_ids:
+            while True:
+                # Raw SQL: derived rows deleted in bulk; nothing hangs on them
+                count = self.env.execute_query(
+                    SQL(
+                        """
+                        DELETE FROM wms_rfm_score
+                         WHERE id IN (
+                             SELECT id FROM wms_rfm_score
+                              WHERE run_id = %s AND NOT changed
+                              LIMIT %s)
+                        RETURNING 1
+                        """,
+                        run_id,
+                        PRUNE_BATCH,
+                    )
+                )
+                deleted += len(count)
+                if len(count) < PRUNE_BATCH:
+                    break
+                if in_cron and self.env["ir.cron"]._commit_progress(len(count)) <= 0:
+                    return deleted  # out of time: the next week goes on
+            self.env.execute_query(
+                SQL(
+                    "UPDATE wms_segmentation_run SET scores_pruned = TRUE "
+                    "WHERE id = %s",
+                    run_id,
+                )
+            )
+            if in_cron:
+                self.env["ir.cron"]._commit_progress()
+        self.env["wms.rfm.score"].invalidate_model()
+        self.invalidate_model(["scores_pruned"])
+        if deleted:
+            _logger.info(
+                "Segmentation history: %s unchanged scores of %s runs removed",
+                deleted,
+                len(run_ids),
+            )
+        return deleted

@@ -1,6 +1,6 @@
 # Copyright 2026 WMS Customer Care contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from odoo import Command, fields
 
@@ -53,10 +53,12 @@ class WmsSegmentationCase(WmsCustomerProfileCase):
         )
 
     @classmethod
-    def _history(cls, partner, days_ago, qty=1.0, company=None):
-        """Done deliveries of ``partner`` ``days_ago`` days ago each, made
-        quickly (moves marked done, no stock reservation)."""
+    def _history(cls, partner, days_ago, qty=1.0, company=None, product=None, uom=None):
+        """Done deliveries of ``partner`` ``days_ago`` days ago each (or at
+        these datetimes), made quickly (moves marked done, no stock
+        reservation)."""
         company = company or cls.company_x
+        product = product or cls.product
         picking_type = cls._out_type(company)
         Picking = cls.env["stock.picking"].with_company(company)
         pickings = Picking.create(
@@ -69,7 +71,8 @@ class WmsSegmentationCase(WmsCustomerProfileCase):
                     "move_ids": [
                         Command.create(
                             {
-                                "product_id": cls.product.id,
+                                "product_id": product.id,
+                                "product_uom": (uom or product.uom_id).id,
                                 "product_uom_qty": qty,
                                 "location_id": picking_type.default_location_src_id.id,
                                 "location_dest_id": cls.customer_location.id,
@@ -82,7 +85,9 @@ class WmsSegmentationCase(WmsCustomerProfileCase):
         )
         pickings.move_ids.write({"quantity": qty, "state": "done"})
         for picking, days in zip(pickings, days_ago, strict=True):
-            picking.date_done = cls._days_ago(days)
+            picking.date_done = (
+                days if isinstance(days, datetime) else cls._days_ago(days)
+            )
         cls.env.flush_all()
         return pickings
 

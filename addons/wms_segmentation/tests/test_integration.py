@@ -1,6 +1,7 @@
 # Copyright 2026 WMS Customer Care contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from datetime import datetime, timedelta
+from unittest.mock import patch
 from xmlrpc.client import Fault
 
 from odoo.tests import HttpCase, get_db_name, new_test_user, tagged
@@ -19,6 +20,7 @@ class TestIntegratorApi(HttpCase, WmsSegmentationCase):
         super().setUpClass()
         cls.customer_x = cls._customer("RPC Customer")
         cls._history(cls.customer_x, [2, 3])
+        cls._invoice(cls.customer_x, 800)
         cls.integrator = new_test_user(
             cls.env,
             login="wms_seg_integrator",
@@ -100,3 +102,127 @@ class TestIntegratorApi(HttpCase, WmsSegmentationCase):
         response = self._json2(self.reader, "run_segmentation", dry_run=True)
         self.assertEqual(response.status_code, 403, response.text)
         self.assertIn("Only Customer Care managers", response.json()["message"])
+
+    def test_revenue_hidden_from_users_without_accounting(self):
+        """The RFM monetary value is revenue: Customer Care managers and
+        accounting users read it; an employee or a Customer Care user gets
+        an AccessError, over XML-RPC and /json/2 alike."""
+        run = self._run()
+        score = self._score(run, self.customer_x)
+        employee = new_test_user(
+            self.env,
+            login="wms_seg_employee",
+            password="wms_seg_employee_pw",
+            groups="base.group_user",
+            company_ids=[(6, 0, [self.main_company.id, self.company_x.id])],
+        )
+        new_test_user(
+            self.env,
+            login="wms_seg_billing",
+            password="wms_seg_billing_pw",
+            groups=f"account.group_account_invoice,{USER_GROUP}",
+            company_ids=[(6, 0, [self.main_company.id, self.company_x.id])],
+        )
+        new_test_user(
+            self.env,
+            login="wms_seg_auditor",
+            password="wms_seg_auditor_pw",
+            groups=f"account.group_account_readonly,{USER_GROUP}",
+            company_ids=[(6, 0, [self.main_company.id, self.company_x.id])],
+        )
+        db = get_db_name()
+
+        def read(login, model, record, fname):
+            uid = self.xmlrpc_common.authenticate(db, login, f"{login}_pw", {})
+            return self.xmlrpc_object.execute_kw(
+                db,
+                uid,
+                f"{login}_pw",
+                model,
+                "read",
+                [record.ids, [fname]],
+                {"context": {"allowed_company_ids": [self.company_x.id]}},
+            )[0][fname]
+
+        for login in ("wms_seg_employee", "wms_seg_reader"):
+            with self.subTest(login=login), self.assertRaises(Fault) as caught:
+                read(login, "res.partner", self.customer_x, "wms_rfm_monetary")
+            self.assertEqual(caught.exception.faultCode, 4)  # AccessError
+        with self.assertRaises(Fault) as caught:
+            read("wms_seg_reader", "wms.rfm.score", score, "monetary")
+        self.assertEqual(caught.exception.faultCode, 4)
+        # the other RFM figures stay readable by Customer Care users
+        self.assertEqual(
+            read("wms_seg_reader", "wms.rfm.score", score, "rfm_code"), "555"
+        )
+        for login in ("wms_seg_integrator", "wms_seg_billing", "wms_seg_auditor"):
+            with self.subTest(login=login):
+                self.assertEqual(
+                    read(login, "res.partner", self.customer_x, "wms_rfm_monetary"),
+                    800,
+                )
+                self.assertEqual(read(login, "wms.rfm.score", score, "monetary"), 800)
+        key = (
+            self.env["res.users.apikeys"]
+            .with_user(employee)
+            ._generate(
+                scope="rpc",
+                name="WMS revenue test",
+                expiration_date=datetime.now() + timedelta(days=1),
+            )
+        )
+        response = self.url_open(
+            "/json/2/res.partner/read",
+            json={"ids": self.customer_x.ids, "fields": ["wms_rfm_monetary"]},
+            headers={"Authorization": f"bearer {key}", "X-Odoo-Database": db},
+        )
+        self.assertEqual(response.status_code, 403, response.text)
+        self.assertEqual(response.json()["name"], "odoo.exceptions.AccessError")
+
+    def test_pretending_to_be_the_cron_commits_nothing(self):
+        """Over RPC a caller sends any context, ``cron_id`` included: the run
+        stays one transaction (no commit between scores and tiers), so a run
+        that fails halfway leaves no scores and no change behind."""
+
+        def explode(run):
+            raise RuntimeError("tier write failed halfway")
+
+        Run = type(self.env["wms.segmentation.run"])
+        with (
+            patch.object(Run, "_apply", explode),
+            patch.object(
+                type(self.env["ir.cron"]), "_commit_progress", autospec=True
+            ) as commit,
+        ):
+            response = self.url_open(
+                "/json/2/wms.segmentation.run/run_segmentation",
+                json={
+                    "context": {
+                        "allowed_company_ids": [self.company_x.id],
+                        "cron_id": self.env.ref(
+                            "wms_segmentation.ir_cron_run_segmentation"
+                        ).id,
+                    }
+                },
+                headers={
+                    "Authorization": "bearer "
+                    + self.env["res.users.apikeys"]
+                    .with_user(self.integrator)
+                    ._generate(
+                        scope="rpc",
+                        name="WMS cron spoof",
+                        expiration_date=datetime.now() + timedelta(days=1),
+                    ),
+                    "X-Odoo-Database": get_db_name(),
+                },
+            )
+        self.assertEqual(response.status_code, 200, response.text)
+        commit.assert_not_called()
+        run = self.Run.browse(response.json())
+        self.assertEqual(run.state, "failed")
+        self.assertIn("halfway", run.error)
+        self.assertFalse(run.score_ids)
+        self.assertEqual((run.customer_count, run.change_count), (0, 0))
+        customer = self.customer_x.with_company(self.company_x)
+        self.assertFalse(customer.wms_rfm_code)
+        self.assertFalse(customer.wms_tier_id)

@@ -31,12 +31,14 @@ class TestScoring(WmsSegmentationCase):
     def test_single_customer_scores_555(self):
         customer = self._customer("Only One")
         self._history(customer, [5])
+        self._invoice(customer, 10)
         run = self._run(dry_run=True)
         self.assertEqual(self._score(run, customer).rfm_code, "555")
 
     def test_no_delivery_in_window_scores_111(self):
         active, lapsed = self._customer("Active"), self._customer("Lapsed")
         self._history(active, [5])
+        self._invoice(active, 10)
         self._history(lapsed, [400, 500])
         self._invoice(lapsed, 9000, days_ago=5)  # no delivery: M stays 1
         run = self._run(dry_run=True)
@@ -143,3 +145,63 @@ class TestScoring(WmsSegmentationCase):
         score = self._score(run, customer)
         self.assertEqual((run.window_days, score.frequency), (30, 2))
         self.assertEqual(score.monetary, 100)
+
+    def test_no_value_scores_m1_others_by_quintile(self):
+        """Customers without value in the window (a warehouse that doesn't
+        invoice in Odoo) score M = 1, not a shared 5; those with value are
+        ranked among themselves."""
+        zeros = [self._customer(f"No Invoice {i}") for i in range(3)]
+        paying = [self._customer(f"Paying {i}") for i in range(5)]
+        for customer in zeros + paying:
+            self._history(customer, [5])
+        for customer, amount in zip(paying, (100, 200, 300, 400, 500), strict=True):
+            self._invoice(customer, amount)
+        run = self._run(dry_run=True)
+        self.assertEqual([s.m_score for s in self._scores(run, zeros)], [1, 1, 1])
+        self.assertEqual(
+            [s.m_score for s in self._scores(run, paying)], [1, 2, 3, 4, 5]
+        )
+        # net refunds are no value either
+        refunded = self._customer("Refunded")
+        self._history(refunded, [5])
+        self._invoice(refunded, 50, refund=True)
+        run = self._run(dry_run=True)
+        self.assertEqual(self._score(run, refunded).m_score, 1)
+        self.assertEqual(self._score(run, paying[0]).m_score, 1)
+
+    def test_archived_customers_not_scored(self):
+        active, archived = self._customer("Still Here"), self._customer("Gone")
+        archived.wms_account_manager_id = self.cc_manager
+        archived.with_company(self.company_x).wms_tier_id = self.tier_vip
+        contact = self.env["res.partner"].create(
+            {"name": "Gone Receiving", "parent_id": archived.id}
+        )
+        self._history(active, [5])
+        self._history(archived, [400])  # a lapsed VIP: would fall to churn risk
+        self._history(contact, [300])
+        archived.action_archive()
+        run = self._run()
+        self.assertTrue(self._score(run, active))
+        self.assertFalse(self._score(run, archived))
+        self.assertEqual(run.customer_count, 1)
+        archived = archived.with_company(self.company_x)
+        self.assertEqual(archived.wms_tier_id, self.tier_vip)
+        self.assertFalse(archived.wms_rfm_code)
+        self.assertFalse(archived.activity_ids)
+
+    def test_quantity_mode_converts_units(self):
+        """Quantities count in each product's own unit: 1 kg and 500 g of
+        a product sold by the kilogram are 1.5."""
+        self.env["ir.config_parameter"].set_param(
+            "wms_segmentation.monetary_mode", "quantity"
+        )
+        kg = self.env.ref("uom.product_uom_kgm")
+        gram = self.env.ref("uom.product_uom_gram")
+        flour = self.env["product.product"].create(
+            {"name": "Flour (kg)", "type": "consu", "uom_id": kg.id}
+        )
+        customer = self._customer("Bakery")
+        self._history(customer, [10], qty=1, product=flour, uom=kg)
+        self._history(customer, [20], qty=500, product=flour, uom=gram)
+        run = self._run(dry_run=True)
+        self.assertAlmostEqual(self._score(run, customer).monetary, 1.5)

@@ -123,12 +123,33 @@ class TestTiers(WmsSegmentationCase):
             self.assertFalse(self._tier(customer))
             self.assertFalse(customer.with_company(self.company_x).wms_rfm_code)
 
-    def test_new_customer_overrides_scores(self):
-        self.best.wms_customer_since = self._days_ago(30).date()
+    def test_new_customer_rule_comes_after_vip_and_core(self):
+        """ "New" is a rule like the others: a new customer who already orders
+        like a VIP is VIP; one with modest scores is new, not potential or
+        normal; an old customer with the same scores is not new."""
+        rule_new = self.env.ref("wms_segmentation.rule_new")
+        self.assertEqual(rule_new.tier_id, self.tier_new)
+        self.assertEqual(rule_new.customer_since_days, 90)
+        self.assertLess(
+            self.env.ref("wms_segmentation.rule_core").sequence, rule_new.sequence
+        )
+        modest = self.customers[3]  # scores 2 2 2: the catch-all, normally
+        for customer in (self.best, modest):
+            customer.wms_customer_since = self._days_ago(30).date()
         run = self._run()
-        self.assertTrue(self._score(run, self.best).is_new)
-        self.assertEqual(self._tier(self.best), self.tier_new)
-        self.assertEqual(self.best.with_company(self.company_x).wms_rfm_code, "555")
+        best, modest_score = self._scores(run, [self.best, modest])
+        self.assertEqual((best.rfm_code, best.tier_after_id), ("555", self.tier_vip))
+        self.assertEqual(best.rule_id, self.env.ref("wms_segmentation.rule_vip"))
+        self.assertEqual(modest_score.rule_id, rule_new)
+        self.assertEqual(self._tier(modest), self.tier_new)
+        # a customer for 120 days is no longer new
+        modest.wms_customer_since = self._days_ago(120).date()
+        run = self._run(dry_run=True)
+        self.assertEqual(self._score(run, modest).tier_after_id, self.tier_normal)
+        # the period is the rule's: 150 days makes it new again
+        rule_new.customer_since_days = 150
+        run = self._run(dry_run=True)
+        self.assertEqual(self._score(run, modest).tier_after_id, self.tier_new)
 
     def test_locked_tier_untouched(self):
         best = self.best.with_company(self.company_x)
@@ -188,6 +209,7 @@ class TestTiers(WmsSegmentationCase):
         own company's values."""
         self._history(self.best, [400], company=self.main_company)
         self._history(self.worst, [5, 6, 7], company=self.main_company)
+        self._invoice(self.worst, 300, company=self.main_company)
         self.best.with_company(self.main_company).wms_tier_id = self.tier_vip
         self._run()
         self.assertEqual(self._tier(self.best), self.tier_vip)
