@@ -79,7 +79,12 @@ class TestValidation(WmsOutboundCase):
     def test_acknowledger_cannot_be_forged(self):
         picking = self._confirmed(self.customer)
         line = self._lines(picking, self.req_labels).with_user(self.stock_user)
-        line.write({"acknowledged": True, "acknowledged_by_id": self.stock_user_2.id})
+        with self.assertRaises(AccessError):
+            line.write(
+                {"acknowledged": True, "acknowledged_by_id": self.stock_user_2.id}
+            )
+        self.assertEqual(line.state, "pending")
+        line.write({"acknowledged": True})
         self.assertEqual(line.acknowledged_by_id, self.stock_user)
         with self.assertRaises(AccessError):
             line.write({"blocking": False})
