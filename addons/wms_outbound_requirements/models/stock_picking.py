@@ -220,11 +220,13 @@ class StockPicking(models.Model):
 
     def _pre_action_done_hook(self):
         # blocking requirements come first: a checklist, as Odoo asks about
-        # backorders; the wizard validates again once they are acknowledged
-        if not self.env.context.get("skip_wms_requirements"):
-            pending = self._wms_blocking_lines()
-            if pending:
-                return pending.picking_id._wms_action_requirement_check()
+        # backorders. Nothing skips it (no context key): the checklist
+        # acknowledges the lines, then validates again the usual way.
+        # As superuser: a line the caller may not read (a record rule, no
+        # access right) must block all the same.
+        pending = self.sudo()._wms_blocking_lines()
+        if pending:
+            return self.browse(pending.picking_id.ids)._wms_action_requirement_check()
         return super()._pre_action_done_hook()
 
     def _wms_action_requirement_check(self):

@@ -28,6 +28,9 @@ class WmsRequirementCheck(models.TransientModel):
         picking_ids = self.env.context.get("default_picking_ids")
         if "line_ids" in fields_list and picking_ids:
             pickings = self.env["stock.picking"].browse(picking_ids)
+            # the transfers come from the caller's context: list only the
+            # requirements of transfers it may validate
+            pickings.check_access("write")
             values["line_ids"] = [
                 Command.create({"requirement_line_id": line.id})
                 for line in pickings._wms_blocking_lines()
@@ -47,8 +50,20 @@ class WmsRequirementCheck(models.TransientModel):
         }
 
     def action_confirm(self):
-        """Acknowledge the ticked requirements, then validate again."""
+        """Acknowledge the ticked requirements, then validate the transfers
+        again, the usual way: Odoo's checks (backorders...) follow, and so
+        would ours if a requirement were still pending."""
         self.ensure_one()
+        lines = self.line_ids.requirement_line_id
+        pickings = self.picking_ids | lines.picking_id
+        # Odoo's own key: every transfer of the validation that opened the
+        # checklist (some without requirements), validated together
+        picking_ids = self.env.context.get("button_validate_picking_ids")
+        if picking_ids:
+            pickings |= self.env["stock.picking"].browse(picking_ids)
+        # the wizard's transfers and that key are the caller's input: it
+        # acknowledges and validates only transfers it may change
+        pickings.check_access("write")
         unchecked = self.line_ids.filtered(lambda line: not line.done)
         if unchecked:
             raise UserError(
@@ -58,13 +73,7 @@ class WmsRequirementCheck(models.TransientModel):
                     names=", ".join(unchecked.mapped("name")),
                 )
             )
-        self.line_ids.requirement_line_id.action_acknowledge()
-        picking_ids = self.env.context.get("button_validate_picking_ids")
-        pickings = (
-            self.env["stock.picking"].browse(picking_ids)
-            if picking_ids
-            else self.picking_ids
-        )
+        lines.action_acknowledge()
         return pickings.button_validate()
 
 
@@ -78,9 +87,17 @@ class WmsRequirementCheckLine(models.TransientModel):
     requirement_line_id = fields.Many2one(
         "wms.picking.requirement", required=True, ondelete="cascade"
     )
-    picking_id = fields.Many2one(related="requirement_line_id.picking_id")
-    name = fields.Char(related="requirement_line_id.name")
-    type_id = fields.Many2one(related="requirement_line_id.type_id")
-    instructions = fields.Text(related="requirement_line_id.instructions")
-    temperature_text = fields.Char(related="requirement_line_id.temperature_text")
+    # read as the user: a line made up over RPC shows nothing of a
+    # requirement the user may not read
+    picking_id = fields.Many2one(
+        related="requirement_line_id.picking_id", compute_sudo=False
+    )
+    name = fields.Char(related="requirement_line_id.name", compute_sudo=False)
+    type_id = fields.Many2one(related="requirement_line_id.type_id", compute_sudo=False)
+    instructions = fields.Text(
+        related="requirement_line_id.instructions", compute_sudo=False
+    )
+    temperature_text = fields.Char(
+        related="requirement_line_id.temperature_text", compute_sudo=False
+    )
     done = fields.Boolean(string="Fulfilled")
