@@ -151,6 +151,22 @@ class StockPicking(models.Model):
             self._wms_sync_requirements()
         return res
 
+    def _create_backorder(self, backorder_moves=None):
+        # a backorder is a shipment of its own: the customer's requirements
+        # are copied onto it and acknowledged again before it goes
+        backorders = super()._create_backorder(backorder_moves=backorder_moves)
+        backorders._wms_sync_requirements()
+        return backorders
+
+    def _wms_is_customer_delivery(self):
+        """Whether this transfer delivers to a customer: outgoing and not a
+        return (a return to a vendor is outgoing too, but has ``return_id``).
+        The shared definition of a delivery, as in
+        ``wms.customer.kpi._delivery_conditions`` (wms_customer_profile),
+        whatever the state."""
+        self.ensure_one()
+        return self.picking_type_code == "outgoing" and not self.return_id
+
     def _wms_sync_requirements(self):
         """Make the requirement lines of these open outgoing transfers match
         the requirements of their customer that apply to them.
@@ -161,9 +177,14 @@ class StockPicking(models.Model):
         queries. Called when transfers are confirmed and when their customer
         or products change; later edits of the customer's requirements don't
         touch transfers already confirmed.
+
+        Acknowledged and waived lines are the audit trail of what was done
+        for the customer: a resync never deletes nor rewrites them, even when
+        their requirement no longer applies (archived, another customer).
+        Only customer deliveries get requirements, not returns to a vendor.
         """
         pickings = self.filtered(
-            lambda p: p.picking_type_code == "outgoing" and p.state not in OPEN_STATES
+            lambda p: p._wms_is_customer_delivery() and p.state not in OPEN_STATES
         )
         if not pickings:
             return
@@ -199,7 +220,10 @@ class StockPicking(models.Model):
             lines = picking.wms_requirement_line_ids
             to_unlink |= lines.filtered(
                 lambda line, a=applicable: (
-                    line.requirement_id and line.requirement_id not in a
+                    not line.acknowledged
+                    and not line.waived
+                    and line.requirement_id
+                    and line.requirement_id not in a
                 )
             )
             to_create += [

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from odoo import Command, fields
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import WmsOutboundCase
 
@@ -151,10 +151,96 @@ class TestSnapshot(WmsOutboundCase):
             lambda m: m.product_id == self.product_glass
         )._action_cancel()
         self.assertEqual(self._names(picking), {"Customer SKU labels"})
-        # another customer: the lines are theirs
+        # another customer: the lines are theirs; the acknowledged line stays,
+        # as the record of what was done
         self._requirement(self.other_customer, self.type_care, name="Globex care")
         picking.partner_id = self.other_customer
-        self.assertEqual(self._names(picking), {"Globex care"})
+        self.assertEqual(self._names(picking), {"Customer SKU labels", "Globex care"})
+        self.assertEqual(
+            picking.wms_requirement_line_ids.filtered("acknowledged").requirement_id,
+            self.req_always,
+        )
+
+    def test_resync_keeps_acknowledged_and_waived_lines(self):
+        picking = self._confirmed(
+            self.customer, lines=[(self.product_2, 1), (self.product_glass, 1)]
+        )
+        self.assertEqual(
+            self._names(picking),
+            {"Customer SKU labels", "Bubble wrap", "Pallet on its own"},
+        )
+        by_requirement = picking.wms_requirement_line_ids.grouped("requirement_id")
+        acknowledged = by_requirement[self.req_always]
+        waived = by_requirement[self.req_pallet]
+        pending = by_requirement[self.req_fragile]
+        acknowledged.with_user(self.stock_user).action_acknowledge()
+        waived.with_user(self.stock_manager).action_waive("Customer agreed")
+        audit = [
+            "name",
+            "type_id",
+            "instructions",
+            "blocking",
+            "requirement_id",
+            "state",
+            "acknowledged_by_id",
+            "acknowledged_date",
+            "waived_by_id",
+            "waive_reason",
+        ]
+        snapshot = (acknowledged | waived).read(audit)
+        # the customer's requirements are archived since; a resync (the
+        # customer's address changes) keeps what was acknowledged or waived
+        (self.req_always | self.req_pallet | self.req_fragile).action_archive()
+        picking.partner_id = self.customer_contact
+        self.assertEqual(picking.wms_requirement_line_ids, acknowledged | waived)
+        self.assertFalse(pending.exists(), "a pending line no longer applying goes")
+        self.assertEqual((acknowledged | waived).read(audit), snapshot)
+        self.assertEqual(acknowledged.acknowledged_by_id, self.stock_user)
+        self.assertEqual(waived.waive_reason, "Customer agreed")
+
+    def test_vendor_returns_get_no_requirements(self):
+        # the customer is also a supplier: its goods come back to it
+        receipt = self.env["stock.picking"].create(
+            {
+                "partner_id": self.customer.id,
+                "picking_type_id": self.warehouse.in_type_id.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.product.id,
+                            "product_uom_qty": 2,
+                            "location_id": self.env.ref(
+                                "stock.stock_location_suppliers"
+                            ).id,
+                            "location_dest_id": self.warehouse.lot_stock_id.id,
+                        }
+                    )
+                ],
+            }
+        )
+        receipt.action_confirm()
+        receipt.move_ids.quantity = 2
+        receipt.move_ids.picked = True
+        receipt.button_validate()
+        wizard = (
+            self.env["stock.return.picking"]
+            .with_context(active_id=receipt.id, active_model="stock.picking")
+            .create({"picking_id": receipt.id})
+        )
+        wizard.product_return_moves.quantity = 2
+        vendor_return = self.env["stock.picking"].browse(
+            wizard.action_create_returns()["res_id"]
+        )
+        self.assertEqual(vendor_return.picking_type_code, "outgoing")
+        self.assertEqual(vendor_return.return_id, receipt)
+        self.assertNotIn(vendor_return.state, ("draft", "done", "cancel"))
+        self.assertFalse(vendor_return.wms_requirement_line_ids)
+        vendor_return.partner_id = self.customer_contact
+        self.assertFalse(vendor_return.wms_requirement_line_ids)
+        # and it validates without a checklist
+        vendor_return.move_ids.quantity = 2
+        vendor_return.move_ids.picked = True
+        self.assertIs(vendor_return.button_validate(), True)
 
     def test_other_company_requirements_not_applied(self):
         company_b = self.env["res.company"].create({"name": "WMS Company B"})
@@ -190,3 +276,23 @@ class TestSnapshot(WmsOutboundCase):
         )
         receipt.action_confirm()
         self.assertFalse(receipt.wms_requirement_line_ids)
+
+    def test_backorder_gets_its_own_requirements(self):
+        picking = self._confirmed(self.customer)
+        picking.wms_requirement_line_ids.with_user(self.stock_user).action_acknowledge()
+        picking.move_ids.quantity = 4
+        picking.move_ids.picked = True
+        backorder_wizard = picking.button_validate()
+        self.assertEqual(backorder_wizard["res_model"], "stock.backorder.confirmation")
+        Form.from_action(self.env, backorder_wizard).save().process()
+        self.assertEqual(picking.state, "done")
+        backorder = picking.backorder_ids
+        self.assertEqual(len(backorder), 1)
+        self.assertEqual(self._names(backorder), {"Customer SKU labels"})
+        self.assertEqual(backorder.wms_requirement_line_ids.state, "pending")
+        # its blocking line stops it as it stopped the first shipment
+        backorder.move_ids.quantity = 6
+        backorder.move_ids.picked = True
+        action = backorder.with_user(self.stock_user).button_validate()
+        self.assertEqual(action["res_model"], "wms.requirement.check")
+        self.assertNotEqual(backorder.state, "done")
