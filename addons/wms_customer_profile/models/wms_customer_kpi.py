@@ -317,7 +317,7 @@ class WmsCustomerKpi(models.Model):
     @api.model
     def _refresh(self, partner_ids, company_ids=None):
         """Recompute the KPI rows of commercial partners in a few statements
-        (everybody at once is ``_cron_refresh_kpi``).
+        (everybody at once is ``_refresh_all``).
 
         :param partner_ids: commercial partner ids
         :param company_ids: company ids; None = every company
@@ -396,11 +396,22 @@ class WmsCustomerKpi(models.Model):
 
     @api.model
     def _cron_refresh_kpi(self):
-        """Daily: recompute every customer so the rolling window moves on.
+        """The daily scheduled action (``model._cron_refresh_kpi()``):
+        recompute every customer, committing progress between batches."""
+        return self._refresh_all(commit_progress=True)
+
+    @api.model
+    def _refresh_all(self, commit_progress=False):
+        """Recompute every customer so the rolling window moves on.
 
         The aggregate runs once, into a temporary table; its rows are then
-        written in batches of commercial partners. Progress is committed
-        between batches only when running as a scheduled action.
+        written in batches of commercial partners.
+
+        :param commit_progress: commit after each batch (``ir.cron.
+            _commit_progress``). Only the scheduled action's entry point
+            passes it, never a context key: a caller's request must stay one
+            transaction, which a failure rolls back whole.
+        :return: the number of customers refreshed
         """
         computed_at = fields.Datetime.now()
         date_from = computed_at - timedelta(days=self._get_window_days())
@@ -427,9 +438,8 @@ class WmsCustomerKpi(models.Model):
                 )
             )
         ]
-        in_cron = bool(self.env.context.get("cron_id"))
         remaining = len(partner_ids)
-        if in_cron:
+        if commit_progress:
             self.env["ir.cron"]._commit_progress(remaining=remaining)
         for start in range(0, len(partner_ids), REFRESH_BATCH_SIZE):
             batch = partner_ids[start : start + REFRESH_BATCH_SIZE]
@@ -447,7 +457,7 @@ class WmsCustomerKpi(models.Model):
                 )
             )
             remaining -= len(batch)
-            if in_cron:
+            if commit_progress:
                 self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining)
         self.env.execute_query(SQL("DROP TABLE IF EXISTS wms_kpi_refresh"))
         # customers whose first delivery predates the window, or the module

@@ -1,10 +1,13 @@
 # Copyright 2026 WMS Customer Care contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
+
+from odoo.addons.wms_customer_profile.models import wms_customer_kpi
 
 from .common import WmsCustomerProfileCase
 
@@ -254,7 +257,7 @@ class TestCustomerKpi(WmsCustomerProfileCase):
         )
         self.assertEqual(len(incremental), 2)
         self.Kpi.search([]).sudo().unlink()
-        count = self.Kpi._cron_refresh_kpi()
+        count = self.Kpi._refresh_all()
         self.assertGreaterEqual(count, 2)
         full = self.Kpi.search_read(
             [("partner_id", "in", partners)], fnames, order="partner_id"
@@ -273,7 +276,7 @@ class TestCustomerKpi(WmsCustomerProfileCase):
         )
         third = self.env["res.partner"].create({"name": "Initech", "is_company": True})
         self._deliver(third, date_done=self._days_ago(3))
-        self.Kpi._cron_refresh_kpi()
+        self.Kpi._refresh_all()
         rows = self._kpi(self.customer) | self._kpi(self.other_customer)
         rows.flush_recordset()
         self.env.cr.execute(
@@ -288,7 +291,7 @@ class TestCustomerKpi(WmsCustomerProfileCase):
         self.env["stock.picking"].search(
             [("partner_id", "=", third.id)]
         ).date_done = self._days_ago(500)
-        self.Kpi._cron_refresh_kpi()
+        self.Kpi._refresh_all()
         self.assertEqual(
             str(self._kpi(self.customer).date_refreshed), "2000-01-01 00:00:00"
         )
@@ -300,6 +303,31 @@ class TestCustomerKpi(WmsCustomerProfileCase):
         self.assertEqual(self.customer.wms_delivery_count, 1)
         self.assertGreater(self.customer.wms_kpi_date_refreshed.year, 2000)
         self.assertEqual(steady.state, "done")
+
+    def test_cron_context_key_never_commits(self):
+        """``cron_id`` in a caller's context (anyone sends one over RPC) does
+        not make a refresh commit halfway: only the scheduled action, whose
+        entry point says so by argument, commits between batches."""
+        self._deliver(self.customer)
+        self._deliver(self.other_customer)
+        Cron = self.env.registry["ir.cron"]
+        with (
+            patch.object(wms_customer_kpi, "REFRESH_BATCH_SIZE", 1),
+            patch.object(Cron, "_commit_progress", autospec=True) as commit,
+        ):
+            self.Kpi.with_context(cron_id=1)._refresh_all()
+            self.customer.with_user(self.cc_manager).with_context(
+                cron_id=1
+            ).wms_refresh_kpi()
+            commit.assert_not_called()
+            # the scheduled action's code, run as the scheduler runs it
+            cron = self.env.ref("wms_customer_profile.ir_cron_refresh_customer_kpi")
+            self.assertEqual(cron.code.strip(), "model._cron_refresh_kpi()")
+            cron.ir_actions_server_id.run()
+        # once before the batches, then once per customer
+        self.assertGreaterEqual(commit.call_count, 3)
+        self.assertEqual(commit.call_args.kwargs["remaining"], 0)
+        self.assertEqual(self._kpi(self.customer).delivery_count, 1)
 
     def test_daily_refresh_keeps_rows_written_meanwhile(self):
         """A delivery validated while the nightly run is under way wins over
@@ -314,7 +342,7 @@ class TestCustomerKpi(WmsCustomerProfileCase):
             [tuple(kpis.ids)],
         )
         self.Kpi.invalidate_model()
-        self.Kpi._cron_refresh_kpi()
+        self.Kpi._refresh_all()
         self.assertEqual(kpis.mapped("delivery_count"), [42, 42])
 
     def test_tier_filters_read_each_record_company(self):
