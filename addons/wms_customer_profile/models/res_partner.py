@@ -274,15 +274,19 @@ class ResPartner(models.Model):
         return self._search_wms_kpi("wms_last_delivery_date", operator, value)
 
     def _wms_picking_domains(self):
-        """Transfer domains behind the smart buttons, by counter field.
+        """Transfer domains behind the smart buttons, by counter field: the
+        buttons count them and open them.
 
-        Deliveries are outgoing transfers that are not returns, of these
-        customers and their contacts; returns are those of such deliveries.
+        Deliveries are outgoing transfers that are not returns, counted for
+        the commercial partner of their contact, as the KPIs count them: a
+        sub-company (a company whose parent is the customer) is a customer
+        of its own, its deliveries are not its parent's. Returns are those
+        of such deliveries.
         """
         customers = self.commercial_partner_id.ids
         deliveries = Domain(
             [
-                ("partner_id", "child_of", customers),
+                ("partner_id.commercial_partner_id", "in", customers),
                 ("picking_type_code", "=", "outgoing"),
                 ("return_id", "=", False),
             ]
@@ -298,7 +302,7 @@ class ResPartner(models.Model):
             "wms_done_delivery_count": deliveries & Domain("state", "=", "done"),
             "wms_return_picking_count": Domain(
                 [
-                    ("return_id.partner_id", "child_of", customers),
+                    ("return_id.partner_id.commercial_partner_id", "in", customers),
                     ("return_id.picking_type_code", "=", "outgoing"),
                     ("state", "!=", "cancel"),
                 ]

@@ -386,6 +386,53 @@ class TestCustomerKpi(WmsCustomerProfileCase):
             domain = getattr(self.customer, action)()["domain"]
             self.assertEqual(Picking.search(domain), expected, action)
 
+    def test_smart_buttons_sub_company_is_a_customer_of_its_own(self):
+        """A sub-company (a company whose parent is the customer) is its own
+        commercial partner: its deliveries are counted and listed on it, not
+        on its parent, as the KPIs count them."""
+        branch = self.env["res.partner"].create(
+            {
+                "name": "Acme Shenzhen Branch",
+                "is_company": True,
+                "parent_id": self.customer.id,
+            }
+        )
+        branch_desk = self.env["res.partner"].create(
+            {"name": "Shenzhen Receiving", "parent_id": branch.id}
+        )
+        self.assertEqual(branch.commercial_partner_id, branch)
+        open_branch = self._create_delivery(branch_desk)
+        open_branch.action_confirm()
+        open_branch.move_ids.date_deadline = self._days_ago(1)
+        done_branch = self._deliver(branch)
+        returned_branch = self._return(done_branch)
+        open_own = self._create_delivery(self.customer_contact)
+        open_own.action_confirm()
+        done_own = self._deliver(self.customer_contact)
+        Picking = self.env["stock.picking"]
+        empty = Picking.browse()
+        expected = {
+            self.customer: (open_own, empty, done_own, empty),
+            branch: (open_branch, open_branch, done_branch, returned_branch),
+            branch_desk: (open_branch, open_branch, done_branch, returned_branch),
+        }
+        buttons = (
+            ("wms_open_delivery_count", "action_wms_view_open_deliveries"),
+            ("wms_late_delivery_count", "action_wms_view_late_deliveries"),
+            ("wms_done_delivery_count", "action_wms_view_done_deliveries"),
+            ("wms_return_picking_count", "action_wms_view_returns"),
+        )
+        for partner, pickings in expected.items():
+            for (counter, action), listed in zip(buttons, pickings, strict=True):
+                with self.subTest(partner=partner.name, counter=counter):
+                    domain = getattr(partner, action)()["domain"]
+                    self.assertEqual(Picking.search(domain), listed)
+                    self.assertEqual(partner[counter], len(listed))
+            # the KPIs count the same deliveries
+            self.assertEqual(
+                partner.wms_delivery_count, partner.wms_done_delivery_count
+            )
+
     def test_partner_kpi_search(self):
         self._deliver(
             self.customer, deadline=self._days_ago(6), date_done=self._days_ago(5)
