@@ -2,7 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import operator as py_operator
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 
 import pytz
 
@@ -166,36 +166,45 @@ class ResPartner(models.Model):
         address's own, else its commercial partner's, else the company
         partner's (``company``, default the current one), else UTC.
 
-        Names pytz does not know (a stale ``tz``) are skipped. ``self`` may
-        be empty (no address): the company's, else UTC.
+        Unknown names (a stale ``tz``) are skipped, as the KPI statements
+        skip them (``wms.customer.kpi._tz_sql``). ``self`` may be empty (no
+        address): the company's, else UTC.
         """
         partner = self[:1]
         company = company or self.env.company
+        valid = self.env["wms.customer.kpi"]._valid_timezones()
         for name in (
             partner.tz,
             partner.commercial_partner_id.tz,
             company.partner_id.tz,
         ):
-            if name and name in pytz.all_timezones_set:
+            if name in valid:
                 return name
         return "UTC"
 
     @api.model
     def _wms_local_date(self, value, tz):
-        """The local date in ``tz`` (a name) of ``value`` (a naive UTC
-        datetime, as Odoo stores them); False for no value."""
+        """The local date in ``tz`` (a name; unknown names read as UTC) of
+        ``value``: a naive UTC datetime (as Odoo stores them) or its string,
+        or an aware datetime. A date is local already and comes back as it
+        is; no value gives False."""
         if not value:
             return False
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
         if not isinstance(value, datetime):
             value = fields.Datetime.to_datetime(value)
-        zone = pytz.timezone(tz) if tz in pytz.all_timezones_set else pytz.utc
-        return pytz.utc.localize(value).astimezone(zone).date()
+        if not value.tzinfo:
+            value = pytz.utc.localize(value)
+        valid = self.env["wms.customer.kpi"]._valid_timezones()
+        zone = pytz.timezone(tz) if tz in valid else pytz.utc
+        return value.astimezone(zone).date()
 
     @api.model
     def _wms_user_tz(self, user, fallback):
         """The timezone of dates ``user`` reads (an activity's deadline):
-        theirs, else ``fallback``."""
-        if user and user.tz in pytz.all_timezones_set:
+        theirs, else ``fallback`` (a stale name of theirs is skipped)."""
+        if user and user.tz in self.env["wms.customer.kpi"]._valid_timezones():
             return user.tz
         return fallback
 

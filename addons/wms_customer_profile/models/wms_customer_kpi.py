@@ -3,6 +3,8 @@
 import logging
 from datetime import timedelta
 
+import pytz
+
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
@@ -152,10 +154,11 @@ class WmsCustomerKpi(models.Model):
 
     @api.model
     def _tz_sql(self, *columns):
-        """The first timezone of ``columns`` that PostgreSQL knows, else UTC:
-        ``res.partner._wms_tz`` in SQL, given the address's, the commercial
-        partner's and the company partner's ``tz``."""
-        valid = list(self._valid_timezones())
+        """The first timezone of ``columns`` that is known (see
+        ``_valid_timezones``), else UTC: ``res.partner._wms_tz`` in SQL, given
+        the address's, the commercial partner's and the company partner's
+        ``tz``."""
+        valid = sorted(self._valid_timezones())
         return SQL(
             "CASE %s ELSE 'UTC' END",
             SQL(" ").join(
@@ -183,12 +186,17 @@ class WmsCustomerKpi(models.Model):
         )
 
     @api.model
-    @tools.ormcache()
+    @tools.ormcache(cache="stable")
     def _valid_timezones(self):
-        """Timezone names PostgreSQL knows (a partner's ``tz`` may be stale)."""
-        return tuple(
-            row[0]
-            for row in self.env.execute_query(SQL("SELECT name FROM pg_timezone_names"))
+        """Timezone names both PostgreSQL and pytz know (a partner's ``tz``
+        may be stale): the statements here and ``res.partner._wms_tz`` skip
+        the same names, so they pick the same timezone."""
+        return frozenset(
+            name
+            for (name,) in self.env.execute_query(
+                SQL("SELECT name FROM pg_timezone_names")
+            )
+            if name in pytz.all_timezones_set
         )
 
     @api.model

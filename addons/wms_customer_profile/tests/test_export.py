@@ -102,6 +102,32 @@ class TestCustomerExport(WmsCustomerProfileCase):
         self.assertEqual(other[col["Deliveries"]].value, 0)
         self.assertIsNone(other[col["Tier"]].value)
 
+    def test_dates_are_the_customers_local_dates(self):
+        """The last delivery is dated in the customer's timezone, as its
+        "customer since" date is, whatever the reader's timezone."""
+        self.company.partner_id.tz = False
+        buyer = self.env["res.partner"].create(
+            {"name": "Shanghai Buyer", "is_company": True, "tz": "Asia/Shanghai"}
+        )
+        # 01:00 on 10 November in Shanghai, 12:00 on the 9th in New York
+        self._deliver(buyer, date_done=self._dt("2026-11-09 17:00:00"))
+        buyer.wms_customer_since = False
+        self.Kpi._refresh(partner_ids=buyer.ids)
+        self.cc_manager.tz = "America/New_York"
+        sheet = self._export(self.cc_manager, buyer)
+        header = [cell.value for cell in sheet[1]]
+        row = sheet[2]
+        since = row[header.index("Customer Since")].value
+        last = row[header.index("Last Delivery")].value
+        self.assertEqual(since.date(), datetime(2026, 11, 10).date())
+        self.assertEqual(last.date(), since.date())
+        # a contact's row shows its company's figures, dated alike
+        contact = self.env["res.partner"].create(
+            {"name": "Buyer Desk", "parent_id": buyer.id, "tz": "America/New_York"}
+        )
+        sheet = self._export(self.cc_manager, contact)
+        self.assertEqual(sheet[2][header.index("Last Delivery")].value, last)
+
     def test_credit_rating_column_for_managers_only(self):
         sheet = self._export(self.cc_user, self.customer, include_kpi=False)
         header = [cell.value for cell in sheet[1]]

@@ -2,7 +2,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import base64
 import tempfile
-from datetime import timezone
 
 import xlsxwriter
 
@@ -103,9 +102,6 @@ class WmsCustomerExport(models.TransientModel):
             "return_rate",
             "last_delivery_date",
         ]
-        # dates of the last delivery, in the user's timezone
-        tzinfo = fields.Datetime.context_timestamp(self, fields.Datetime.now()).tzinfo
-
         with tempfile.TemporaryDirectory() as tmpdir:
             path = f"{tmpdir}/export.xlsx"
             workbook = xlsxwriter.Workbook(
@@ -148,7 +144,7 @@ class WmsCustomerExport(models.TransientModel):
                     fnames,
                     order=Partner._order,
                 )
-                kpis = {}
+                kpis, tzs = {}, {}
                 if self.include_kpi:
                     kpi_rows = self._select(
                         self.env["wms.customer.kpi"],
@@ -162,6 +158,12 @@ class WmsCustomerExport(models.TransientModel):
                         row[0]: dict(zip(kpi_fnames, row, strict=True))
                         for row in kpi_rows
                     }
+                    # the last delivery is dated as "customer since" is: in
+                    # the customer's timezone chain, not the reader's. Only
+                    # timezone names are read (sudo): a customer's company
+                    # may be one the user does not work in.
+                    customers = Partner.sudo().browse(list(kpis))
+                    tzs = {customer.id: customer._wms_tz() for customer in customers}
                 new_managers = {row[5] for row in rows} - managers.keys() - {None}
                 if new_managers:
                     # display names only: managers may belong to other companies
@@ -188,19 +190,16 @@ class WmsCustomerExport(models.TransientModel):
                     ]
                     if self.include_kpi:
                         kpi = kpis.get(rec["commercial_partner_id"]) or {}
-                        last = kpi.get("last_delivery_date")
+                        last = Partner._wms_local_date(
+                            kpi.get("last_delivery_date"),
+                            tzs.get(rec["commercial_partner_id"]),
+                        )
                         values += [
                             kpi.get("delivery_count", 0),
                             float(kpi.get("on_time_rate", 0.0)) / 100.0,
                             float(kpi.get("accuracy_rate", 0.0)) / 100.0,
                             float(kpi.get("return_rate", 0.0)) / 100.0,
-                            (
-                                last.replace(tzinfo=timezone.utc)
-                                .astimezone(tzinfo)
-                                .date()
-                                if last
-                                else None
-                            ),
+                            last or None,
                         ]
                     self._write_row(sheet, row_index, values, columns, formats)
             sheet.autofilter(0, 0, max(row_index, 1), len(columns) - 1)
