@@ -9,6 +9,7 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.fields import Domain
+from odoo.tools import format_list
 
 # partner field -> wms.customer.kpi field
 KPI_FIELDS = {
@@ -17,6 +18,17 @@ KPI_FIELDS = {
     "wms_accuracy_rate": "accuracy_rate",
     "wms_return_rate": "return_rate",
     "wms_last_delivery_date": "last_delivery_date",
+}
+
+USER_GROUP = "wms_customer_profile.wms_customer_profile_group_user"
+MANAGER_GROUP = "wms_customer_profile.wms_customer_profile_group_manager"
+
+# Customer Care fields and the group that may change them (all internal users
+# read them: field ``groups=`` would hide them too, so create/write check them)
+GUARDED_FIELDS = {
+    "wms_tier_id": USER_GROUP,
+    "wms_account_manager_id": USER_GROUP,
+    "wms_tier_locked": MANAGER_GROUP,
 }
 
 _OPERATORS = {
@@ -343,6 +355,70 @@ class ResPartner(models.Model):
                 partner[fname] = counter.get(partner.commercial_partner_id, 0)
 
     # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._wms_check_guarded_fields(vals, creating=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if self:
+            self._wms_check_guarded_fields(vals)
+        return super().write(vals)
+
+    def _wms_check_guarded_fields(self, vals, creating=False):
+        """Refuse a change of a Customer Care field (``GUARDED_FIELDS``) by a
+        user outside the group that owns it. Import goes through here too.
+
+        A field's current value sent back unchanged (an empty one when
+        creating) passes: a form or an import that re-sends it changes
+        nothing. When creating, the caller's ``default_*`` context keys
+        count as values. The superuser passes: Odoo copies these commercial
+        fields from a company to its contacts as superuser (``_fields_sync``).
+        """
+        if self.env.su:
+            return
+        context = self.env.context
+        denied = {}
+        for fname, group in GUARDED_FIELDS.items():
+            if fname in vals:
+                value = vals[fname]
+            elif creating and f"default_{fname}" in context:
+                value = context[f"default_{fname}"]
+            else:
+                continue
+            if self.env.user.has_group(group):
+                continue
+            field = self._fields[fname]
+            new = field.convert_to_record(field.convert_to_cache(value, self), self)
+            if creating:
+                unchanged = not new
+            else:
+                unchanged = all(partner[fname] == new for partner in self)
+            if not unchanged:
+                denied.setdefault(group, []).append(field._description_string(self.env))
+        if not denied:
+            return
+        messages = []
+        if USER_GROUP in denied:
+            messages.append(
+                self.env._(
+                    "Only Customer Care users can change these fields: %(fields)s.",
+                    fields=format_list(self.env, denied[USER_GROUP]),
+                )
+            )
+        if MANAGER_GROUP in denied:
+            messages.append(
+                self.env._(
+                    "Only Customer Care managers can change these fields: %(fields)s.",
+                    fields=format_list(self.env, denied[MANAGER_GROUP]),
+                )
+            )
+        raise AccessError("\n".join(messages))
+
+    # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
     def wms_refresh_kpi(self):
@@ -350,9 +426,7 @@ class ResPartner(models.Model):
 
         Customer Care managers only; callable over XML-RPC and /json/2.
         """
-        if not self.env.user.has_group(
-            "wms_customer_profile.wms_customer_profile_group_manager"
-        ):
+        if not self.env.user.has_group(MANAGER_GROUP):
             raise AccessError(
                 self.env._("Only Customer Care managers can refresh delivery KPIs.")
             )

@@ -1,5 +1,6 @@
 # Copyright 2026 WMS Customer Care contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import xmlrpc.client
 from datetime import datetime, timedelta
 
 from odoo.tests import HttpCase, get_db_name, new_test_user, tagged
@@ -44,6 +45,23 @@ class TestIntegratorApi(HttpCase, WmsCustomerProfileCase):
             ._generate(
                 scope="rpc",
                 name="WMS integration test",
+                expiration_date=datetime.now() + timedelta(days=1),
+            )
+        )
+
+        # the attacker of the hardening issue: Contact Creation only
+        cls.contact_creator = new_test_user(
+            cls.env,
+            login="wms_contact_creator",
+            password="wms_contact_creator_pw",
+            groups="base.group_user,base.group_partner_manager",
+        )
+        cls.attacker_key = (
+            cls.env["res.users.apikeys"]
+            .with_user(cls.contact_creator)
+            ._generate(
+                scope="rpc",
+                name="WMS attacker",
                 expiration_date=datetime.now() + timedelta(days=1),
             )
         )
@@ -125,3 +143,119 @@ class TestIntegratorApi(HttpCase, WmsCustomerProfileCase):
         )
         self.assertEqual(response.status_code, 401)
         self.assertIn("message", response.json())
+
+    # ------------------------------------------------------------------
+    # Customer Care fields over RPC
+    # ------------------------------------------------------------------
+    def _attacks(self):
+        """(method, params) an attacker sends to make a customer VIP, lock
+        its tier or give it an account manager."""
+        target = self.other_customer.id
+        vip = self.tier_vip.id
+        attacks = []
+        for vals in (
+            {"wms_tier_id": vip},
+            {"wms_tier_locked": True},
+            {"wms_account_manager_id": self.contact_creator.id},
+        ):
+            attacks += [
+                ("write", {"ids": [target], "vals": vals}),
+                ("create", {"vals_list": [dict(vals, name="Self-made VIP")]}),
+            ]
+        attacks += [
+            # x2many commands run as the request's user (res.partner refuses
+            # sudo commands)
+            (
+                "write",
+                {
+                    "ids": [target],
+                    "vals": {
+                        "child_ids": [
+                            [0, 0, {"name": "Self-made VIP", "wms_tier_locked": True}]
+                        ]
+                    },
+                },
+            ),
+            (
+                "load",
+                {
+                    "fields": [".id", "wms_tier_id/.id"],
+                    "data": [[str(target), str(vip)]],
+                },
+            ),
+            (
+                "load",
+                {
+                    "fields": ["name", "wms_tier_locked"],
+                    "data": [["Self-made VIP", "1"]],
+                },
+            ),
+        ]
+        return attacks
+
+    def _assert_nothing_changed(self):
+        self.env.invalidate_all()
+        self.assertFalse(self.other_customer.wms_tier_id)
+        self.assertFalse(self.other_customer.wms_tier_locked)
+        self.assertFalse(self.other_customer.wms_account_manager_id)
+        self.assertFalse(
+            self.env["res.partner"].search([("name", "=", "Self-made VIP")])
+        )
+
+    def test_xmlrpc_contact_creator_cannot_make_a_customer_vip(self):
+        db = get_db_name()
+        uid = self.contact_creator.id
+        for method, params in self._attacks():
+            with self.subTest(method=method, params=params):
+                if method == "load":
+                    result = self.xmlrpc_object.execute_kw(
+                        db, uid, self.attacker_key, "res.partner", method, [], params
+                    )
+                    self.assertFalse(result["ids"])
+                    self.assertIn("Only Customer Care", str(result["messages"]))
+                    continue
+                args = (
+                    [params["ids"], params["vals"]]
+                    if method == "write"
+                    else [params["vals_list"]]
+                )
+                with self.assertRaisesRegex(xmlrpc.client.Fault, "Only Customer Care"):
+                    self.xmlrpc_object.execute_kw(
+                        db, uid, self.attacker_key, "res.partner", method, args
+                    )
+        self._assert_nothing_changed()
+        # the contact itself remains theirs to edit
+        self.assertTrue(
+            self.xmlrpc_object.execute_kw(
+                db,
+                uid,
+                self.attacker_key,
+                "res.partner",
+                "write",
+                [[self.other_customer.id], {"phone": "+86 21 5555 0100"}],
+            )
+        )
+
+    def test_json2_contact_creator_cannot_make_a_customer_vip(self):
+        headers = {
+            "Authorization": f"bearer {self.attacker_key}",
+            "X-Odoo-Database": get_db_name(),
+        }
+        for method, params in self._attacks():
+            with self.subTest(method=method, params=params):
+                response = self.url_open(
+                    f"/json/2/res.partner/{method}", json=params, headers=headers
+                )
+                self.assertIn("Only Customer Care", response.text)
+                if method == "load":
+                    self.assertEqual(response.status_code, 200, response.text)
+                    self.assertFalse(response.json()["ids"])
+                else:
+                    self.assertEqual(response.status_code, 403, response.text)
+        self._assert_nothing_changed()
+        response = self.url_open(
+            "/json/2/res.partner/write",
+            json={"ids": [self.other_customer.id], "vals": {"phone": "+86 21 5555"}},
+            headers=headers,
+        )
+        self.assertEqual(response.status_code, 200, response.text)
