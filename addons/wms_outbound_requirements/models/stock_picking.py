@@ -321,7 +321,9 @@ class StockPicking(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_wms_watch_deliveries(self):
-        self.env["wms.delivery.watch"]._run()
+        # the scheduled action's entry point (private, not callable over
+        # RPC) is what says "this is the cron", never the context
+        self.env["wms.delivery.watch"]._run(in_cron=True)
 
     def _wms_close_watch_activities(self, kinds=None):
         self.env["wms.delivery.watch"]._close(self, kinds=kinds)

@@ -295,10 +295,16 @@ class WmsDeliveryWatch(models.AbstractModel):
     # Activities
     # ------------------------------------------------------------------
     @api.model
-    def _run(self):
+    def _run(self, in_cron=False):
         """Find every condition, then create the missing activities, update
         changed ones and close those whose condition cleared. Re-runs create
-        nothing twice. As a cron, progress is committed in batches."""
+        nothing twice.
+
+        :param in_cron: run by the scheduled action
+            (``stock.picking._cron_wms_watch_deliveries``): progress is
+            committed in batches. Never read from the context, which any
+            RPC caller sets.
+        """
         self.env["stock.picking"].flush_model()
         self.env["stock.move"].flush_model()
         limit = fields.Datetime.now() + timedelta(hours=self._horizon_hours())
@@ -343,7 +349,6 @@ class WmsDeliveryWatch(models.AbstractModel):
         to_close = Activity.union(*by_key.values())
         total = len(to_create) + len(to_close)
         done = 0
-        in_cron = bool(self.env.context.get("cron_id"))
         for start in range(0, len(to_create), BATCH_SIZE):
             batch = to_create[start : start + BATCH_SIZE]
             Activity.create(batch)

@@ -1,6 +1,7 @@
 # Copyright 2026 WMS Customer Care contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.tests import tagged
@@ -36,7 +37,13 @@ class TestWatch(WmsOutboundCase):
         cls.now = fields.Datetime.now()
 
     def _watch(self):
-        self.env["stock.picking"]._cron_wms_watch_deliveries()
+        """Run the scheduled action's entry point; its commits (which a test
+        may not do) are counted instead."""
+        with patch.object(
+            self.registry["ir.cron"], "_commit_progress", return_value=float("inf")
+        ) as commit:
+            self.env["stock.picking"]._cron_wms_watch_deliveries()
+        return commit
 
     def _activities(self, picking, activity_type=None):
         domain = [("res_model", "=", "stock.picking"), ("res_id", "=", picking.id)]
@@ -225,3 +232,22 @@ class TestWatch(WmsOutboundCase):
         settings.execute()
         self._watch()
         self.assertTrue(self._activities(picking, self.type_late))
+
+    def test_cron_commits_in_batches_a_context_never_does(self):
+        picking = self._confirmed(
+            self.other_customer, scheduled_date=self.now - timedelta(hours=1)
+        )
+        # anyone may send {"cron_id": ...} over RPC: it must not make a
+        # request commit halfway
+        with patch.object(
+            self.registry["ir.cron"], "_commit_progress", return_value=float("inf")
+        ) as commit:
+            self.env["wms.delivery.watch"].with_context(cron_id=1)._run()
+        commit.assert_not_called()
+        self.assertTrue(self._activities(picking, self.type_late))
+        picking.action_cancel()
+        # the scheduled action's entry point does commit its progress
+        self._confirmed(
+            self.other_customer, scheduled_date=self.now - timedelta(hours=1)
+        )
+        self.assertTrue(self._watch().called)
