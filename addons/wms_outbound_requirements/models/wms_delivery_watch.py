@@ -150,26 +150,54 @@ class WmsDeliveryWatch(models.AbstractModel):
             self.env["stock.location"].union(*stock_location.values()),
             products.categ_id,
         )
-        result = {}
+        items_by_picking = {}
         for picking, lines in shorts.items():
-            location = stock_location[picking]
-            location_free = free.get(location.id, {})
-            items = []
-            for product, qty in lines:
-                product_free = location_free.get(product.id, (0.0, False))[0]
-                alternatives = sorted(
-                    (
-                        (free_qty, alt_id)
-                        for alt_id, (free_qty, categ_id) in location_free.items()
-                        if categ_id == product.categ_id.id
-                        and alt_id != product.id
-                        and free_qty >= qty
-                    ),
-                    reverse=True,
-                )[:MAX_ALTERNATIVES]
-                items.append(
-                    self._shortage_item(product, qty, product_free, alternatives)
+            location_free = free.get(stock_location[picking].id, {})
+            items_by_picking[picking] = [
+                (
+                    product,
+                    qty,
+                    location_free.get(product.id, (0.0, False))[0],
+                    sorted(
+                        (
+                            (free_qty, alt_id)
+                            for alt_id, (free_qty, categ_id) in location_free.items()
+                            if categ_id == product.categ_id.id
+                            and alt_id != product.id
+                            and free_qty >= qty
+                        ),
+                        reverse=True,
+                    )[:MAX_ALTERNATIVES],
                 )
+                for product, qty in lines
+            ]
+        # every alternative of the batch in one recordset: their names are
+        # read together, not one query per product
+        alternative_ids = {
+            alt_id
+            for items in items_by_picking.values()
+            for _product, _qty, _free, alternatives in items
+            for _free_qty, alt_id in alternatives
+        }
+        alternative_products = {
+            product.id: product
+            for product in self.env["product.product"].browse(sorted(alternative_ids))
+        }
+        result = {}
+        for picking, lines in items_by_picking.items():
+            location = stock_location[picking]
+            items = [
+                self._shortage_item(
+                    product,
+                    qty,
+                    product_free,
+                    [
+                        (free_qty, alternative_products[alt_id])
+                        for free_qty, alt_id in alternatives
+                    ],
+                )
+                for product, qty, product_free, alternatives in lines
+            ]
             result[picking.id] = {
                 "summary": self.env._("Stock shortage"),
                 "note": Markup("<p>%s</p><ul>%s</ul>")
@@ -247,6 +275,8 @@ class WmsDeliveryWatch(models.AbstractModel):
 
     @api.model
     def _shortage_item(self, product, needed, free, alternatives):
+        """One short product of a delivery; ``alternatives``: [(free
+        quantity, product)], products of one recordset (prefetched)."""
         uom = product.uom_id.name
         text = self.env._(
             "%(product)s: %(needed)s %(uom)s still needed, %(free)s %(uom)s free.",
@@ -256,12 +286,11 @@ class WmsDeliveryWatch(models.AbstractModel):
             uom=uom,
         )
         if alternatives:
-            Product = self.env["product.product"]
             suggestion = self.env._(
                 "Alternatives with enough free stock: %(products)s",
                 products=", ".join(
-                    f"{Product.browse(alt_id).display_name} ({qty:g} {uom})"
-                    for qty, alt_id in alternatives
+                    f"{alternative.display_name} ({qty:g} {uom})"
+                    for qty, alternative in alternatives
                 ),
             )
         else:

@@ -251,3 +251,44 @@ class TestWatch(WmsOutboundCase):
             self.other_customer, scheduled_date=self.now - timedelta(hours=1)
         )
         self.assertTrue(self._watch().called)
+
+    def test_shortage_alternatives_named_in_one_query_per_batch(self):
+        """The names of the alternatives cost the same queries whatever
+        their number."""
+
+        def short_delivery(index):
+            category = self.env["product.category"].create({"name": f"Spice {index}"})
+            short, *alternatives = self.env["product.product"].create(
+                [
+                    {
+                        "name": f"Spice {index}-{rank}",
+                        "is_storable": True,
+                        "categ_id": category.id,
+                    }
+                    for rank in range(4)
+                ]
+            )
+            for alternative in alternatives:
+                self._stock(alternative, 50)
+            return self._confirmed(
+                self.other_customer,
+                lines=[(short, 10)],
+                scheduled_date=self.now + timedelta(hours=1),
+            )
+
+        Watch = self.env["wms.delivery.watch"]
+        limit = self.now + timedelta(hours=4)
+        counts, pickings = [], self.env["stock.picking"]
+        for new in (1, 3):
+            for index in range(new):
+                pickings |= short_delivery(f"{len(counts)}{index}")
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            shortages = Watch._shortage(limit)
+            counts.append(self.env.cr.sql_log_count - before)
+        self.assertLessEqual(set(pickings.ids), set(shortages))
+        note = str(shortages[pickings[:1].id]["note"])
+        for rank in (1, 2, 3):
+            self.assertIn(f"Spice 00-{rank} (50 Units)", note)
+        # 3 alternatives in the first run, 12 in the second
+        self.assertEqual(counts[0], counts[1], counts)
