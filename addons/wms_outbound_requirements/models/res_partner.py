@@ -65,6 +65,16 @@ class ResPartner(models.Model):
         for partner in self:
             partner.wms_requirement_count = len(partner.wms_requirement_ids)
 
+    @property
+    def delivery_window_tz(self):
+        """The time zone of this partner's delivery windows: OCA's
+        stock_partner_delivery_window reads the partner's own, else the
+        current company's; follow the one WMS chain instead (the partner's,
+        its commercial partner's, the company's, UTC), so windows, their
+        messages and the WMS dates agree."""
+        self.ensure_one()
+        return self._wms_tz()
+
     def _wms_window_partner(self):
         """The partner whose delivery windows apply to a delivery to this
         address: the address itself if it has a preference of its own

@@ -93,16 +93,22 @@ class StockPicking(models.Model):
                 or not picking.scheduled_date
             ):
                 continue
-            partner = picking.partner_id._wms_window_partner()
+            partner = picking._wms_window_partner()
             inside, slot = partner._wms_window_slot(picking.scheduled_date)
             picking.wms_window_ok = inside
             picking.wms_next_window_start = slot
 
     def _compute_partner_delivery_window_warning(self):
-        # stock_partner_delivery_window reads the address's windows only; a
-        # delivery to an address without a preference of its own follows
-        # its company's windows
-        res = super()._compute_partner_delivery_window_warning()
+        # stock_partner_delivery_window reads windows in the partner's
+        # delivery_window_tz, whose last fallback is the current company's
+        # time zone: make it the transfer's company
+        res = None
+        for company, pickings in self.grouped("company_id").items():
+            res = super(
+                StockPicking, pickings.with_company(company)
+            )._compute_partner_delivery_window_warning()
+        # it reads the address's windows only; a delivery to an address
+        # without a preference of its own follows its company's windows
         for picking in self:
             if (
                 picking.partner_delivery_window_warning
@@ -111,7 +117,7 @@ class StockPicking(models.Model):
                 or not picking.scheduled_date
             ):
                 continue
-            partner = picking.partner_id._wms_window_partner()
+            partner = picking._wms_window_partner()
             if partner == picking.partner_id:
                 continue
             inside, slot = partner._wms_window_slot(picking.scheduled_date)
@@ -121,9 +127,15 @@ class StockPicking(models.Model):
                 )
         return res
 
+    def _wms_window_partner(self):
+        """The partner whose delivery windows apply to this transfer, in the
+        transfer's company (the last fallback of its time zone)."""
+        self.ensure_one()
+        return self.partner_id._wms_window_partner().with_company(self.company_id)
+
     def _wms_window_message(self, partner, slot):
         self.ensure_one()
-        tz = partner.delivery_window_tz
+        tz = partner.with_company(self.company_id).delivery_window_tz
         if slot:
             return self.env._(
                 "The scheduled date %(date)s (%(tz)s) is outside the delivery "
@@ -284,7 +296,7 @@ class StockPicking(models.Model):
             old = picking.scheduled_date
             picking.scheduled_date = picking.wms_next_window_start
             moved |= picking
-            tz = picking.partner_id._wms_window_partner().delivery_window_tz
+            tz = picking._wms_window_partner().delivery_window_tz
             picking.message_post(
                 body=self.env._(
                     "Rescheduled into the customer's delivery window: from "
@@ -328,8 +340,9 @@ class StockPicking(models.Model):
     def _wms_close_watch_activities(self, kinds=None):
         self.env["wms.delivery.watch"]._close(self, kinds=kinds)
 
-    def _wms_watch_tz(self):
+    def _wms_delivery_tz(self):
+        """The time zone of this transfer's local dates: the one chain of
+        res.partner._wms_tz (the address's, its commercial partner's, the
+        transfer's company's, UTC)."""
         self.ensure_one()
-        if self.partner_id:
-            return self.partner_id._wms_window_partner().delivery_window_tz
-        return self.env.company.partner_id.tz or "UTC"
+        return self.partner_id._wms_tz(self.company_id)

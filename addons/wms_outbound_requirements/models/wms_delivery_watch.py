@@ -51,7 +51,9 @@ class WmsDeliveryWatch(models.AbstractModel):
         }
 
     # ------------------------------------------------------------------
-    # Conditions: each returns {picking id: activity values}
+    # Conditions: each returns {picking id: activity values}, with "due"
+    # (naive UTC) for the deadline, made a local date once the assignee is
+    # known (see _run)
     # ------------------------------------------------------------------
     @api.model
     def _open_delivery_sql(self, *conditions):
@@ -91,7 +93,7 @@ class WmsDeliveryWatch(models.AbstractModel):
         result = {}
         for picking in pickings:
             due = picking.date_deadline or picking.scheduled_date
-            tz = picking._wms_watch_tz()
+            tz = picking._wms_delivery_tz()
             result[picking.id] = {
                 "summary": self.env._("Delivery at risk of being late"),
                 "note": Markup("<p>%s</p>")
@@ -103,7 +105,7 @@ class WmsDeliveryWatch(models.AbstractModel):
                     due=format_datetime(self.env, due, tz=tz),
                     tz=tz,
                 ),
-                "date_deadline": due.date(),
+                "due": due,
             }
         return result
 
@@ -209,9 +211,7 @@ class WmsDeliveryWatch(models.AbstractModel):
                     ),
                     Markup().join(items),
                 ),
-                "date_deadline": (
-                    picking.date_deadline or picking.scheduled_date
-                ).date(),
+                "due": picking.date_deadline or picking.scheduled_date,
             }
         return result
 
@@ -301,6 +301,7 @@ class WmsDeliveryWatch(models.AbstractModel):
 
     @api.model
     def _outside_window(self):
+        now = fields.Datetime.now()
         pickings = self.env["stock.picking"].browse(
             self._query_ids(
                 self._open_delivery_sql(
@@ -311,12 +312,12 @@ class WmsDeliveryWatch(models.AbstractModel):
         )
         result = {}
         for picking in pickings:
-            partner = picking.partner_id._wms_window_partner()
+            partner = picking._wms_window_partner()
             result[picking.id] = {
                 "summary": self.env._("Outside the delivery window"),
                 "note": Markup("<p>%s</p>")
                 % picking._wms_window_message(partner, picking.wms_next_window_start),
-                "date_deadline": fields.Date.context_today(self),
+                "due": now,  # today, in the assignee's time zone
             }
         return result
 
@@ -355,24 +356,32 @@ class WmsDeliveryWatch(models.AbstractModel):
         by_key = {(a.activity_type_id.id, a.res_id): a for a in existing}
         to_create, to_close = [], Activity
         model_id = self.env["ir.model"]._get_id("stock.picking")
+        Partner = self.env["res.partner"]
         for kind, values_by_id in wanted.items():
             activity_type = types[kind]
             if not activity_type:
                 continue
-            users = self._assignees(self.env["stock.picking"].browse(values_by_id))
-            for picking_id, values in values_by_id.items():
-                activity = by_key.pop((activity_type.id, picking_id), None)
+            pickings = self.env["stock.picking"].browse(values_by_id)
+            users = self._assignees(pickings)
+            for picking in pickings:
+                values = dict(values_by_id[picking.id])
+                due = values.pop("due")
+                activity = by_key.pop((activity_type.id, picking.id), None)
                 if activity:
                     if activity.note != values["note"]:
                         activity.note = values["note"]
                     continue
+                user = users.get(picking.id) or self.env["res.users"]
+                # the deadline is a day of the assignee's calendar
+                tz = Partner._wms_user_tz(user, picking._wms_delivery_tz())
                 to_create.append(
                     dict(
                         values,
+                        date_deadline=Partner._wms_local_date(due, tz),
                         res_model_id=model_id,
-                        res_id=picking_id,
+                        res_id=picking.id,
                         activity_type_id=activity_type.id,
-                        user_id=users.get(picking_id, False),
+                        user_id=user.id,
                     )
                 )
         to_close = Activity.union(*by_key.values())
@@ -408,7 +417,7 @@ class WmsDeliveryWatch(models.AbstractModel):
 
     @api.model
     def _assignees(self, pickings):
-        """{picking id: user id}: the customer's account manager, else the
+        """{picking id: user}: the customer's account manager, else the
         transfer's responsible, whoever of them may read the transfer."""
         candidates = {}
         for picking in pickings:
@@ -418,7 +427,7 @@ class WmsDeliveryWatch(models.AbstractModel):
         for user in {u for users in candidates.values() for u in users}:
             readable[user] = set(pickings.with_user(user)._filtered_access("read").ids)
         return {
-            picking_id: next((u.id for u in users if picking_id in readable[u]), False)
+            picking_id: next((u for u in users if picking_id in readable[u]), False)
             for picking_id, users in candidates.items()
         }
 

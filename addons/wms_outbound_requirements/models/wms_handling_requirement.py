@@ -150,11 +150,17 @@ class WmsHandlingRequirement(models.Model):
 
     def _wms_applies_to(self, picking):
         """Whether this requirement applies to ``picking`` (its company, the
-        validity dates around its scheduled date, its products)."""
+        validity dates around its scheduled date, its products).
+
+        Validity days are local: the day of the scheduled date in the
+        delivery's time zone (``stock.picking._wms_delivery_tz``)."""
         self.ensure_one()
         if self.company_id and self.company_id != picking.company_id:
             return False
-        day = (picking.scheduled_date or fields.Datetime.now()).date()
+        day = self.env["res.partner"]._wms_local_date(
+            picking.scheduled_date or fields.Datetime.now(),
+            picking._wms_delivery_tz(),
+        )
         if (self.date_start and day < self.date_start) or (
             self.date_end and day > self.date_end
         ):

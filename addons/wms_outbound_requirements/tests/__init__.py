@@ -7,3 +7,4 @@ from . import test_watch
 from . import test_access
 from . import test_integration
 from . import test_report
+from . import test_local_dates
