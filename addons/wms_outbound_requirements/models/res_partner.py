@@ -24,6 +24,7 @@ class ResPartner(models.Model):
         string="Requirements", compute="_compute_wms_requirement_count"
     )
     wms_can_edit_requirements = fields.Boolean(
+        string="Can Edit Requirements",
         compute="_compute_wms_can_edit_requirements",
         help="Whether the current user may edit outbound requirements "
         "(inventory and Customer Care managers): the list is read-only for "
