@@ -80,9 +80,13 @@ class ResPartner(models.Model):
         # A segmentation run writes a new tier on the companies together with
         # all their contacts, in one batch (wms.segmentation.run._write_tiers):
         # copying it down again one company at a time costs ~8 ms a company.
-        if self.env.context.get("wms_segmentation_contacts_included") and set(
-            values
-        ) <= {"wms_tier_id"}:
+        # The run writes as superuser; an RPC caller, who can set any context
+        # key but never runs as superuser, cannot leave contacts behind.
+        if (
+            self.env.su
+            and self.env.context.get("wms_segmentation_contacts_included")
+            and set(values) <= {"wms_tier_id"}
+        ):
             return None
         return super()._children_sync(values)
 

@@ -240,3 +240,16 @@ class TestTiers(WmsSegmentationCase):
         self.assertEqual(
             lapsed.activity_ids.summary, "客户等级由 VIP客户 降至 流失风险"
         )
+
+    def test_context_cannot_leave_contacts_behind(self):
+        """The run's shortcut (contacts written in the same batch) is for the
+        run alone: a user sending its context key still moves the contacts."""
+        Partner = (
+            self.env["res.partner"]
+            .with_user(self.cc_user)
+            .with_company(self.company_x)
+            .with_context(wms_segmentation_contacts_included=True)
+        )
+        Partner.browse(self.best.id).wms_tier_id = self.tier_core
+        self.assertEqual(self._tier(self.best_contact), self.tier_core)
+        self.assertEqual(self._tier(self.best_nested), self.tier_core)
