@@ -1,6 +1,8 @@
 """The test harness itself: what tests/run tells a user whose machine lacks
-Odoo or PostgreSQL, what its static checks catch, and that the Docker set-up
-installs every add-on of the repository."""
+Odoo or PostgreSQL, what its static checks catch, that the Docker set-up
+installs every add-on of the repository, and how the benchmarks run: the
+modules each declares, smoke sizes, generated rows with every NOT NULL
+column."""
 
 import ast
 import importlib.machinery
@@ -9,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,3 +192,107 @@ def test_waits_for_postgresql_that_is_starting(monkeypatch):
     else:
         raise AssertionError("a refused login must fail at once")
     assert answers == [None]
+
+
+# ----------------------------------------------------------------------
+# benchmarks
+# ----------------------------------------------------------------------
+BENCHMARKS = ROOT / "tests" / "benchmarks"
+
+
+def _load_benchlib():
+    """The benchmarks' helper module, as the scripts import it (it imports
+    Odoo, which pytest-odoo has set up)."""
+    loader = importlib.machinery.SourceFileLoader(
+        "benchlib", str(BENCHMARKS / "benchlib.py")
+    )
+    spec = importlib.util.spec_from_loader("benchlib", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def test_smoke_checks_sanity_not_goals(capsys):
+    """A failed sanity check fails a benchmark, at any size; a goal is
+    judged at full sizes only, and never fails the run."""
+    benchlib = _load_benchlib()
+    smoke = benchlib.Report(smoke=True)
+    assert not smoke.goal("ratio<=2", False)
+    assert smoke.check("rows = bare aggregate", True)
+    assert smoke.exit_code() == 0
+    assert not smoke.check("counts agree", False)
+    assert smoke.exit_code() == 1
+    full = benchlib.Report(smoke=False)
+    full.goal("ratio<=2", False)
+    assert full.exit_code() == 0
+    output = capsys.readouterr().out
+    assert "goal ratio<=2: not judged at smoke sizes" in output
+    assert "goal ratio<=2: FAIL" in output
+    assert "sanity counts agree: FAIL" in output
+
+
+@pytest.fixture
+def env():
+    """A superuser environment on the test database, rolled back."""
+    from odoo import SUPERUSER_ID, api  # noqa: PLC0415 -- set up by pytest-odoo
+    from odoo.modules.registry import Registry  # noqa: PLC0415
+    from odoo.tests.common import get_db_name  # noqa: PLC0415
+
+    with Registry(get_db_name()).cursor() as cr:
+        try:
+            yield api.Environment(cr, SUPERUSER_ID, {})
+        finally:
+            cr.rollback()
+
+
+def test_not_null_filler_fills_the_columns_modules_add(env):
+    """Generated rows get every NOT NULL column the installed modules
+    define: the benchmarks' generators name none of those by hand."""
+    benchlib = _load_benchlib()
+    Partner = env["res.partner"]
+    env.cr.execute(
+        """
+        SELECT column_name FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name = 'res_partner'
+           AND is_nullable = 'NO' AND column_default IS NULL
+           AND column_name <> 'id'
+        """
+    )
+    not_null = {row[0] for row in env.cr.fetchall()}
+    added = {name for name in not_null if Partner._fields[name]._module != "base"}
+    assert added, "no module adds a NOT NULL column to res_partner"
+    values = benchlib.not_null_defaults(env, "res.partner", {"id", "name"})
+    assert not_null <= set(values)
+    for name in added:
+        assert values[name] == Partner.default_get([name])[name]
+
+    query, params = benchlib.with_not_null(
+        env,
+        """
+        CREATE TEMPORARY TABLE bench_probe AS SELECT 1 AS n;
+        INSERT INTO res_partner (name, type, active __NOT_NULL_COLUMNS__)
+        SELECT 'Bench probe ' || n, 'contact', TRUE __NOT_NULL_VALUES__
+          FROM bench_probe
+        RETURNING id
+        """,
+    )
+    assert set(params) == {f"not_null_res_partner_{name}" for name in values}
+    env.cr.execute(query, params)
+    partner = Partner.browse(env.cr.fetchone()[0])
+    for name in added:
+        assert partner[name] == Partner.default_get([name])[name]
+
+
+def test_not_null_filler_refuses_what_it_cannot_fill(env):
+    benchlib = _load_benchlib()
+    # an INSERT into a model's table must leave the filler its place
+    with pytest.raises(RuntimeError, match="__NOT_NULL_COLUMNS__"):
+        benchlib.with_not_null(env, "INSERT INTO res_partner (name) SELECT 'x'")
+    # a NOT NULL column that no field defaults is the generator's to give
+    env.cr.execute(
+        "ALTER TABLE res_partner ADD COLUMN bench_probe integer NOT NULL "
+        "DEFAULT 0; ALTER TABLE res_partner ALTER COLUMN bench_probe "
+        "DROP DEFAULT"
+    )
+    with pytest.raises(RuntimeError, match=r"res_partner\.bench_probe"):
+        benchlib.not_null_defaults(env, "res.partner", {"id", "name"})

@@ -1,50 +1,50 @@
 """Benchmark of wms_customer_profile at scale: KPI refresh and XLSX export.
 
     python3 tests/benchmarks/bench_customer_profile.py --config ODOO_CONF \
-        --database DB [--customers 20000] [--deliveries 200000] [--runs 3]
+        --database DB [--customers 20000] [--deliveries 200000] [--runs 3] \
+        [--smoke]
 
-DB must have every add-on of the repository installed (no demo data) and be
+DB must have the add-ons of ``MODULES`` installed (no demo data) and be
 dedicated to this script: ``tests/run --benchmarks`` creates and drops one.
 The data are made with set-based SQL in the script's only transaction, which
 is rolled back at the end: the database is left as found (but for sequences
 and the dead rows of the rolled-back load: without autovacuum, run it on a
 fresh or vacuumed database, or later runs scan a bloated stock_picking).
+``--smoke``: 200 customers, 2,000 deliveries, one run (``tests/run`` runs
+it), the goals not judged.
 
 Prints one ``name=value`` figure per line, then a short summary:
 
 * the data generation time;
-* the full KPI refresh (the daily scheduled action, ``_cron_refresh_kpi``)
+* the daily KPI refresh (the scheduled action, ``_cron_refresh_kpi``)
   beside its aggregate run as one bare SQL statement, medians of ``--runs``
   runs, their ratio (goal <= 2) and where the refresh spends its time. The
   timed refresh is today's daily run over yesterday's rows (made by the
   warm-up with a one-day-longer window and without the last day's pickings),
   each run from those rows again (a savepoint rolled back after each run);
-* sanity checks of the KPI rows against direct SQL counts;
+* sanity checks of the KPI rows against direct SQL counts and the bare
+  aggregate (a failed one makes the script exit 1);
 * the XLSX export of every customer: time (goal <= 5 s), memory growth of the
   process (goal < 100 MB) and file size.
 
-It is a measurement, not a test: it exits 0 whether the goals are met or not.
+It is a measurement, not a test: a missed goal does not fail it.
 """
 
-import argparse
 import base64
 import contextlib
 import gc
 import io
-import re
-import resource
-import statistics
-import threading
-import time
 import tracemalloc
 import zipfile
 from datetime import timedelta
 
-import odoo
 from odoo import Command, fields
-from odoo.modules.registry import Registry
-from odoo.tools import config
 
+import benchlib
+from benchlib import Stopwatch, say
+
+MODULES = ["wms_customer_profile"]
+SMOKE_SIZES = {"customers": 200, "deliveries": 2000, "runs": 1}
 GOAL_RATIO = 2.0
 GOAL_EXPORT_S = 5.0
 GOAL_EXPORT_MB = 100.0
@@ -75,7 +75,7 @@ GENERATION = [
             active, type, lang, tz, email, phone, color, partner_share,
             wms_tier_id, wms_tier_locked, wms_account_manager_id,
             wms_credit_rating, wms_preferred_channel, wms_service_notes,
-            create_uid, create_date, write_uid, write_date)
+            create_uid, create_date, write_uid, write_date __NOT_NULL_COLUMNS__)
         SELECT c.id, c.id,
                'Bench Customer ' || lpad(c.n::text, 6, '0'),
                'Bench Customer ' || lpad(c.n::text, 6, '0'),
@@ -105,6 +105,7 @@ GENERATION = [
                     THEN 'Call the dock before delivery; closed after 17:00.'
                END,
                1, %(now)s - interval '2 years', 1, %(now)s - interval '2 years'
+               __NOT_NULL_VALUES__
           FROM bench_customer c
         """,
     ),
@@ -120,7 +121,7 @@ GENERATION = [
             is_company, active, type, lang, tz, color, partner_share,
             wms_tier_id, wms_tier_locked, wms_account_manager_id,
             wms_credit_rating, wms_preferred_channel, wms_service_notes,
-            create_uid, create_date, write_uid, write_date)
+            create_uid, create_date, write_uid, write_date __NOT_NULL_COLUMNS__)
         SELECT k.id, k.parent_id, k.parent_id,
                'Warehouse ' || lpad(k.n::text, 6, '0'),
                p.name || ', Warehouse ' || lpad(k.n::text, 6, '0'),
@@ -128,7 +129,7 @@ GENERATION = [
                p.wms_tier_id, p.wms_tier_locked, p.wms_account_manager_id,
                p.wms_credit_rating, p.wms_preferred_channel,
                p.wms_service_notes,
-               1, p.create_date, 1, p.write_date
+               1, p.create_date, 1, p.write_date __NOT_NULL_VALUES__
           FROM bench_contact k
           JOIN res_partner p ON p.id = k.parent_id
         """,
@@ -193,7 +194,7 @@ GENERATION = [
             location_dest_id, move_type, state, priority, company_id,
             user_id, scheduled_date, date_deadline, date_done,
             has_deadline_issue, printed, is_locked,
-            create_uid, create_date, write_uid, write_date)
+            create_uid, create_date, write_uid, write_date __NOT_NULL_COLUMNS__)
         SELECT d.id, d.name, 'BENCH-SO' || lpad(d.n::text, 7, '0'),
                d.partner_id, %(out_type)s, %(stock)s, %(customer_loc)s,
                'direct', 'done', '0', %(company)s, %(manager)s,
@@ -201,7 +202,7 @@ GENERATION = [
                COALESCE(d.date_deadline < d.scheduled_date, FALSE),
                TRUE, TRUE,
                1, least(d.scheduled_date, d.date_done) - interval '1 day',
-               1, d.date_done
+               1, d.date_done __NOT_NULL_VALUES__
           FROM bench_delivery d
         """,
     ),
@@ -215,7 +216,7 @@ GENERATION = [
             state, picked, location_id, location_dest_id, company_id,
             warehouse_id, picking_type_id, date, procure_method,
             propagate_cancel, additional, is_inventory,
-            create_uid, create_date, write_uid, write_date)
+            create_uid, create_date, write_uid, write_date __NOT_NULL_COLUMNS__)
         SELECT d.move_id, d.id, d.name, 'BENCH-SO' || lpad(d.n::text, 7, '0'),
                10, '0', %(product)s, %(uom)s, d.qty, d.qty,
                CASE WHEN d.r_move < 0.03 THEN d.qty - 1 ELSE d.qty END,
@@ -223,7 +224,7 @@ GENERATION = [
                %(warehouse)s, %(out_type)s, d.date_done, 'make_to_stock',
                TRUE, FALSE, FALSE,
                1, least(d.scheduled_date, d.date_done) - interval '1 day',
-               1, d.date_done
+               1, d.date_done __NOT_NULL_VALUES__
           FROM bench_delivery d
          UNION ALL
         SELECT nextval('stock_move_id_seq'), d.id, d.name,
@@ -233,7 +234,7 @@ GENERATION = [
                %(warehouse)s, %(out_type)s, d.date_done, 'make_to_stock',
                TRUE, FALSE, FALSE,
                1, least(d.scheduled_date, d.date_done) - interval '1 day',
-               1, d.date_done
+               1, d.date_done __NOT_NULL_VALUES__
           FROM bench_delivery d
          WHERE d.r_move >= 0.03 AND d.r_move < 0.04
         """,
@@ -256,11 +257,11 @@ GENERATION = [
             location_dest_id, move_type, state, priority, company_id,
             return_id, scheduled_date, date_done, has_deadline_issue,
             printed, is_locked, create_uid, create_date, write_uid,
-            write_date)
+            write_date __NOT_NULL_COLUMNS__)
         SELECT r.id, r.name, 'Return of ' || r.delivery_name, r.partner_id,
                %(in_type)s, %(customer_loc)s, %(stock)s, 'direct', 'done',
                '0', %(company)s, r.delivery_id, r.date_done, r.date_done,
-               FALSE, TRUE, TRUE, 1, r.date_done, 1, r.date_done
+               FALSE, TRUE, TRUE, 1, r.date_done, 1, r.date_done __NOT_NULL_VALUES__
           FROM bench_return r;
         INSERT INTO stock_move (
             id, picking_id, reference, origin, sequence, priority,
@@ -268,12 +269,12 @@ GENERATION = [
             state, picked, location_id, location_dest_id, company_id,
             warehouse_id, picking_type_id, origin_returned_move_id, date,
             procure_method, propagate_cancel, additional, is_inventory,
-            create_uid, create_date, write_uid, write_date)
+            create_uid, create_date, write_uid, write_date __NOT_NULL_COLUMNS__)
         SELECT r.move_id, r.id, r.name, 'Return of ' || r.delivery_name, 10,
                '0', %(product)s, %(uom)s, r.qty, r.qty, r.qty, 'done', TRUE,
                %(customer_loc)s, %(stock)s, %(company)s, %(warehouse)s,
                %(in_type)s, r.delivery_move_id, r.date_done, 'make_to_stock',
-               FALSE, FALSE, FALSE, 1, r.date_done, 1, r.date_done
+               FALSE, FALSE, FALSE, 1, r.date_done, 1, r.date_done __NOT_NULL_VALUES__
           FROM bench_return r
         """,
     ),
@@ -292,12 +293,13 @@ GENERATION = [
             id, name, origin, partner_id, picking_type_id, location_id,
             location_dest_id, move_type, state, priority, company_id,
             backorder_id, scheduled_date, has_deadline_issue, printed,
-            is_locked, create_uid, create_date, write_uid, write_date)
+            is_locked, create_uid, create_date, write_uid, write_date
+            __NOT_NULL_COLUMNS__)
         SELECT b.id, b.name, 'BENCH-SO' || lpad(b.n::text, 7, '0'),
                b.partner_id, %(out_type)s, %(stock)s, %(customer_loc)s,
                'direct', 'assigned', '0', %(company)s, b.delivery_id,
                b.delivery_done + interval '2 days', FALSE, FALSE, TRUE,
-               1, b.delivery_done, 1, b.delivery_done
+               1, b.delivery_done, 1, b.delivery_done __NOT_NULL_VALUES__
           FROM bench_backorder b;
         INSERT INTO stock_move (
             id, picking_id, reference, origin, sequence, priority,
@@ -305,13 +307,13 @@ GENERATION = [
             state, picked, location_id, location_dest_id, company_id,
             warehouse_id, picking_type_id, date, procure_method,
             propagate_cancel, additional, is_inventory,
-            create_uid, create_date, write_uid, write_date)
+            create_uid, create_date, write_uid, write_date __NOT_NULL_COLUMNS__)
         SELECT b.move_id, b.id, b.name, 'BENCH-SO' || lpad(b.n::text, 7, '0'),
                10, '0', %(product)s, %(uom)s, 1, 1, 1, 'assigned', FALSE,
                %(stock)s, %(customer_loc)s, %(company)s, %(warehouse)s,
                %(out_type)s, b.delivery_done + interval '2 days',
                'make_to_stock', TRUE, FALSE, FALSE,
-               1, b.delivery_done, 1, b.delivery_done
+               1, b.delivery_done, 1, b.delivery_done __NOT_NULL_VALUES__
           FROM bench_backorder b
         """,
     ),
@@ -332,64 +334,13 @@ DELIVERY_WHERE = """
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--config", required=True, help="Odoo configuration file")
-    parser.add_argument("--database", required=True, help="throwaway database")
+    parser = benchlib.argument_parser(__doc__)
     parser.add_argument("--customers", type=int, default=20000)
     parser.add_argument("--deliveries", type=int, default=200000)
-    parser.add_argument("--runs", type=int, default=3, help="timed runs (median)")
-    args = parser.parse_args()
-    if min(args.customers, args.deliveries, args.runs) < 1:
-        parser.error("--customers, --deliveries and --runs must be at least 1")
+    args = benchlib.parse_args(parser, SMOKE_SIZES)
+    if min(args.customers, args.deliveries) < 1:
+        parser.error("--customers and --deliveries must be at least 1")
     return args
-
-
-def say(name, value, unit_format="{:.3f}"):
-    text = unit_format.format(value) if isinstance(value, float) else str(value)
-    print(f"{name}={text}", flush=True)
-
-
-def maxrss_mb():
-    """The process's peak resident set size so far (Linux: KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def rss_mb():
-    with open("/proc/self/statm", encoding="ascii") as statm:
-        pages = int(statm.read().split()[1])
-    return pages * resource.getpagesize() / 1024 / 1024
-
-
-class QueryLog:
-    """Collects (seconds, statement) of every query of this thread, through the
-    hook that odoo.sql_db.Cursor.execute calls (as odoo.tools.profiler does)."""
-
-    def __init__(self):
-        self.queries = []
-
-    def hook(self, _cr, query, _params, _start, delay):
-        self.queries.append((delay, query))
-
-    def __enter__(self):
-        thread = threading.current_thread()
-        if not hasattr(thread, "query_hooks"):
-            thread.query_hooks = []
-        thread.query_hooks.append(self.hook)
-        return self
-
-    def __exit__(self, *exc):
-        threading.current_thread().query_hooks.remove(self.hook)
-
-    @property
-    def seconds(self):
-        return sum(delay for delay, _query in self.queries)
-
-    @staticmethod
-    def label(query, width=72):
-        if isinstance(query, bytes):
-            query = query.decode(errors="replace")
-        text = re.sub(r"\s+", " ", str(query)).strip()
-        return text if len(text) <= width else text[: width - 3] + "..."
 
 
 # --------------------------------------------------------------------------
@@ -425,21 +376,8 @@ def generate(env, customers, deliveries):
         "tiers": env["wms.customer.tier"].search([]).ids or [None],
     }
     cr.execute("SELECT setseed(0.42)")
-    steps = {}
-    # Bulk load without the foreign-key triggers (the ids are consistent by
-    # construction): 3x faster. Needs a superuser; else the load is slower.
-    cr.execute("SELECT current_setting('is_superuser') = 'on'")
-    fast = cr.fetchone()[0]
-    if fast:
-        cr.execute("SET LOCAL session_replication_role = replica")
-    try:
-        for name, query in GENERATION:
-            start = time.perf_counter()
-            cr.execute(query, params)
-            steps[name] = time.perf_counter() - start
-    finally:
-        if fast:  # the measurements run with every trigger, as in production
-            cr.execute("SET LOCAL session_replication_role = origin")
+    with benchlib.fast_load(cr) as fast:
+        steps = benchlib.execute_steps(env, GENERATION, params)
     env.invalidate_all()
     cr.execute(
         f"""
@@ -507,59 +445,81 @@ def yesterday(env, params, hide):
     env.invalidate_all()
 
 
-def bench_refresh(env, params, runs):
-    Kpi = env["wms.customer.kpi"]
-    cr = env.cr
-
-    def full():
+def refresh_full(env):
+    """(seconds, customers) of the scheduled action, with the flush that the
+    scheduler's commit would do."""
+    env.flush_all()
+    with Stopwatch() as watch:
+        refreshed = env["wms.customer.kpi"]._cron_refresh_kpi()
         env.flush_all()
-        start = time.perf_counter()
-        refreshed = Kpi._cron_refresh_kpi()
-        env.flush_all()  # what the scheduler's commit would flush
-        return time.perf_counter() - start, refreshed
+    return watch.seconds, refreshed
 
-    def bare():
-        date_from = fields.Datetime.now() - timedelta(days=Kpi._get_window_days())
-        query = Kpi._aggregate_sql(date_from)
-        start = time.perf_counter()
-        cr.execute(query)
-        rows = cr.fetchall()
-        return time.perf_counter() - start, rows
 
+def refresh_bare(env):
+    """(seconds, rows) of the refresh's aggregate as one bare statement."""
+    Kpi = env["wms.customer.kpi"]
+    date_from = fields.Datetime.now() - timedelta(days=Kpi._get_window_days())
+    query = Kpi._aggregate_sql(date_from)
+    with Stopwatch() as watch:
+        env.cr.execute(query)
+        rows = env.cr.fetchall()
+    return watch.seconds, rows
+
+
+def kpi_rows(env):
+    env.flush_all()
+    env.cr.execute(KPI_ROWS)
+    return set(env.cr.fetchall())
+
+
+def timed_refreshes(env, runs):
+    """``runs`` refreshes, each rolled back, each followed by the bare
+    aggregate: their medians and the rows of the last refresh and of the
+    last bare aggregate."""
+    cr = env.cr
+    full_times, bare_times = [], []
+    for _run in range(runs):
+        with contextlib.closing(cr.savepoint(flush=False)):
+            elapsed, refreshed = refresh_full(env)
+            rows = kpi_rows(env)
+        env.invalidate_all()
+        full_times.append(elapsed)
+        elapsed, bare_rows = refresh_bare(env)
+        bare_times.append(elapsed)
+    return {
+        "full": benchlib.median(full_times),
+        "bare": benchlib.median(bare_times),
+        "full_times": full_times,
+        "bare_times": bare_times,
+        "refreshed": refreshed,
+        "rows": rows,
+        "bare_rows": bare_rows,
+    }
+
+
+def bench_refresh(env, params, runs):
+    """Today's daily refresh from yesterday's rows, against the bare
+    aggregate."""
     # Warm-up, and yesterday's rows: the timed runs are today's daily
     # refresh (some customers change, most do not), each from yesterday's
     # rows again (savepoint rolled back), not a refresh of a refresh.
     yesterday(env, params, hide=True)
-    full()
+    refresh_full(env)
     yesterday(env, params, hide=False)
-    bare()
-    full_times, bare_times = [], []
-    for _run in range(runs):
-        with contextlib.closing(cr.savepoint(flush=False)):
-            elapsed, refreshed = full()
-        env.invalidate_all()
-        full_times.append(elapsed)
-        elapsed, rows = bare()
-        bare_times.append(elapsed)
+    refresh_bare(env)
+    result = timed_refreshes(env, runs)
     # today's refresh once more, kept: what changed, where the time goes
-    cr.execute(KPI_ROWS)
-    before = set(cr.fetchall())
-    with QueryLog() as log:
-        elapsed, _refreshed = full()
-    cr.execute(KPI_ROWS)
-    after = set(cr.fetchall())
-    return {
-        "full": statistics.median(full_times),
-        "bare": statistics.median(bare_times),
-        "full_times": full_times,
-        "bare_times": bare_times,
-        "refreshed": refreshed,
-        "changed": len(after - before),
-        "removed": len({r[:2] for r in before} - {r[:2] for r in after}),
-        "bare_rows": rows,
-        "profile_total": elapsed,
-        "profile_queries": sorted(log.queries, key=lambda q: q[0], reverse=True),
-    }
+    before = kpi_rows(env)
+    with benchlib.QueryLog() as log:
+        elapsed, _refreshed = refresh_full(env)
+    after = kpi_rows(env)
+    result.update(
+        changed=len(after - before),
+        removed=len({r[:2] for r in before} - {r[:2] for r in after}),
+        profile_total=elapsed,
+        profile_log=log,
+    )
+    return result
 
 
 def sanity(env, bare_rows):
@@ -589,9 +549,8 @@ def sanity(env, bare_rows):
           FROM wms_customer_kpi
         """
     )
-    kpi_rows, kpi_deliveries, kpi_returns = cr.fetchone()
-    cr.execute(KPI_ROWS)
-    table = set(cr.fetchall())
+    row_count, kpi_deliveries, kpi_returns = cr.fetchone()
+    table = kpi_rows(env)
     cr.execute(
         """
         SELECT count(*) FROM res_partner
@@ -601,7 +560,7 @@ def sanity(env, bare_rows):
     )
     without_since = cr.fetchone()[0]
     return {
-        "kpi_rows": kpi_rows,
+        "kpi_rows": row_count,
         "partners_in_window": partners,
         "kpi_sum_delivery_count": kpi_deliveries,
         "deliveries_in_window": in_window,
@@ -627,16 +586,14 @@ def bench_export(env, runs):
         # a cold cache, as in the request that runs the button
         env.invalidate_all()
         gc.collect()
-        with QueryLog() as log:
-            start = time.perf_counter()
+        with benchlib.QueryLog() as log, Stopwatch() as watch:
             wizard.action_export()
-            elapsed = time.perf_counter() - start
-        return elapsed, log
+        return watch.seconds, log
 
     # the first run alone tells the memory growth: ru_maxrss is a high-water
-    maxrss_before, rss_before = maxrss_mb(), rss_mb()
+    maxrss_before, rss_before = benchlib.maxrss_mb(), benchlib.rss_mb()
     elapsed, log = export()
-    maxrss_after, rss_after = maxrss_mb(), rss_mb()
+    maxrss_after, rss_after = benchlib.maxrss_mb(), benchlib.rss_mb()
     times = [elapsed] + [export()[0] for _run in range(runs - 1)]
     data = base64.b64decode(wizard.file_data)
     with zipfile.ZipFile(io.BytesIO(data)) as xlsx:
@@ -647,17 +604,15 @@ def bench_export(env, runs):
     env.invalidate_all()
     gc.collect()
     tracemalloc.start()
-    start = time.perf_counter()
-    wizard.action_export()
-    traced_elapsed = time.perf_counter() - start
+    traced_elapsed, _result = benchlib.timed(wizard.action_export)
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {
         "customers": len(partner_ids),
         "rows": data_rows,
-        "seconds": statistics.median(times),
+        "seconds": benchlib.median(times),
         "times": times,
-        "queries": len(log.queries),
+        "queries": log.count,
         "sql_seconds": log.seconds,
         "maxrss_before": maxrss_before,
         "maxrss_growth": maxrss_after - maxrss_before,
@@ -669,37 +624,19 @@ def bench_export(env, runs):
 
 
 # --------------------------------------------------------------------------
-def verdict(ok):
-    return "PASS" if ok else "FAIL"
-
-
-def main():
-    args = parse_args()
-    config.parse_config(["-c", args.config, "-d", args.database])
-    registry = Registry(args.database)
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        try:
-            run(env, args)
-        finally:
-            cr.rollback()  # leave the database as found
-
-
-def run(env, args):
+def run(env, args, report):
     # 1. data
-    start = time.perf_counter()
-    params, steps, counts = generate(env, args.customers, args.deliveries)
-    generation = time.perf_counter() - start
+    with Stopwatch() as watch:
+        params, steps, counts = generate(env, args.customers, args.deliveries)
+    generation = watch.seconds
     print("== data")
     for name, value in counts.items():
         say(f"generated_{name}", value)
     say("data_generation_s", generation, "{:.2f}")
-    print(
-        "   steps: "
-        + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in steps.items())
-    )
+    print("   steps: " + benchlib.steps_text(steps))
+    report.check("no dangling reference", counts["dangling_references"] == 0)
 
-    # 2. refresh
+    # 2. the daily refresh
     print(
         f"== KPI refresh: today's daily run from yesterday's rows (median of "
         f"{args.runs} runs after a warm-up)"
@@ -709,40 +646,36 @@ def run(env, args):
     say("kpi_full_refresh_s", refresh["full"])
     say("kpi_bare_sql_s", refresh["bare"])
     say("kpi_ratio", ratio, "{:.2f}")
-    print(f"goal ratio<={GOAL_RATIO:g}: {verdict(ratio <= GOAL_RATIO)}")
+    report.goal(f"kpi_ratio<={GOAL_RATIO:g}", ratio <= GOAL_RATIO)
     print(
-        "   runs: refresh "
-        + " ".join(f"{s:.3f}" for s in refresh["full_times"])
-        + " / bare "
-        + " ".join(f"{s:.3f}" for s in refresh["bare_times"])
+        f"   runs: refresh {benchlib.times_text(refresh['full_times'])} / bare "
+        f"{benchlib.times_text(refresh['bare_times'])}"
     )
     say("kpi_rows_changed_by_daily_refresh", refresh["changed"])
     say("kpi_rows_removed_by_daily_refresh", refresh["removed"])
-    queries = refresh["profile_queries"]
-    sql_total = sum(delay for delay, _query in queries)
+    log = refresh["profile_log"]
     print(
         f"   one more refresh, {refresh['profile_total']:.3f} s: "
-        f"{len(queries)} queries {sql_total:.3f} s in SQL, "
-        f"{refresh['profile_total'] - sql_total:.3f} s in Python; slowest:"
+        f"{log.count} queries {log.seconds:.3f} s in SQL, "
+        f"{refresh['profile_total'] - log.seconds:.3f} s in Python; slowest:"
     )
-    for delay, query in queries[:5]:
-        print(f"     {delay:7.3f} s  {QueryLog.label(query)}")
+    benchlib.print_slowest(log.slowest(limit=5))
 
-    # 4. sanity
+    # 3. sanity
     print("== sanity")
     checks = sanity(env, refresh["bare_rows"])
     for name, value in checks.items():
         say(name, value)
     say("customers_refreshed", refresh["refreshed"])
-    sane = (
+    sane = report.check(
+        "kpi rows = direct counts = bare aggregate",
         checks["kpi_sum_delivery_count"] == checks["deliveries_in_window"]
         and checks["kpi_rows"] == checks["partners_in_window"]
         and checks["kpi_sum_return_count"] == checks["returned_in_window"]
-        and checks["rows_equal_bare_aggregate"]
+        and checks["rows_equal_bare_aggregate"],
     )
-    print(f"sanity kpi rows = direct counts = bare aggregate: {verdict(sane)}")
 
-    # 3. export
+    # 4. export
     print(
         f"== XLSX export of every customer, KPIs included (median of {args.runs}"
         " runs, memory of the first)"
@@ -752,7 +685,7 @@ def run(env, args):
     say("xlsx_customers", export["customers"])
     say("xlsx_data_rows", export["rows"])
     say("xlsx_export_s", export["seconds"], "{:.2f}")
-    print("   runs: " + " ".join(f"{s:.2f}" for s in export["times"]))
+    print("   runs: " + benchlib.times_text(export["times"], "{:.2f}"))
     say("xlsx_export_queries", export["queries"])
     say("xlsx_export_sql_s", export["sql_seconds"], "{:.2f}")
     say("xlsx_file_kb", export["size"] / 1024, "{:.0f}")
@@ -761,23 +694,22 @@ def run(env, args):
     say("xlsx_rss_growth_mb", export["rss_growth"], "{:.1f}")
     say("xlsx_tracemalloc_peak_mb", export["tracemalloc_peak"], "{:.1f}")
     say("xlsx_export_traced_s", export["traced_seconds"], "{:.2f}")
-    print(
-        f"goal xlsx_export_s<={GOAL_EXPORT_S:g}: "
-        f"{verdict(export['seconds'] <= GOAL_EXPORT_S)}"
-    )
-    print(
-        f"goal xlsx_memory_growth_mb<{GOAL_EXPORT_MB:g} "
-        f"(max of maxrss growth and tracemalloc peak, {growth:.1f}): "
-        f"{verdict(growth < GOAL_EXPORT_MB)}"
+    report.check("one XLSX row per customer", export["rows"] == export["customers"])
+    report.goal(f"xlsx_export_s<={GOAL_EXPORT_S:g}", export["seconds"] <= GOAL_EXPORT_S)
+    report.goal(
+        f"xlsx_memory_growth_mb<{GOAL_EXPORT_MB:g} (max of maxrss growth and "
+        f"tracemalloc peak, {growth:.1f})",
+        growth < GOAL_EXPORT_MB,
     )
 
     print("== summary")
+    judge = report.judge
     print(
         f"   {counts['customers']} customers, {counts['deliveries']} deliveries "
         f"generated in {generation:.0f} s. The daily KPI refresh takes "
         f"{refresh['full']:.2f} s, {ratio:.2f}x its bare aggregate "
         f"({refresh['bare']:.2f} s): goal <= {GOAL_RATIO:g}x "
-        f"{verdict(ratio <= GOAL_RATIO)}. KPI sanity {verdict(sane)}."
+        f"{judge(ratio <= GOAL_RATIO)}. KPI sanity {benchlib.verdict(sane)}."
     )
     print(
         f"   The XLSX export of {export['customers']} customers takes "
@@ -785,10 +717,10 @@ def run(env, args):
         f"in SQL) "
         f"and grows the process by {growth:.0f} MB for a "
         f"{export['size'] / 1024 / 1024:.1f} MB file: "
-        f"time {verdict(export['seconds'] <= GOAL_EXPORT_S)}, "
-        f"memory {verdict(growth < GOAL_EXPORT_MB)}."
+        f"time {judge(export['seconds'] <= GOAL_EXPORT_S)}, "
+        f"memory {judge(growth < GOAL_EXPORT_MB)}."
     )
 
 
 if __name__ == "__main__":
-    main()
+    benchlib.main(parse_args(), run)

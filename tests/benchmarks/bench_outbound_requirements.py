@@ -2,20 +2,24 @@
 
     python3 tests/benchmarks/bench_outbound_requirements.py --config ODOO_CONF \
         --database DB [--pickings 1000] [--customers 200] [--runs 3] \
-        [--watch-pickings 10000] [--watch-customers 500] [--profile]
+        [--watch-pickings 10000] [--watch-customers 500] [--profile] \
+        [--baseline-database BASE] [--smoke]
 
-DB must have every add-on of the repository installed (no demo data) and be
+DB must have the add-ons of ``MODULES`` installed (no demo data) and be
 dedicated to this script: ``tests/run --benchmarks`` creates and drops one.
 Everything the script writes in DB is rolled back at the end: the database is
-left as found (but for sequences and dead rows).
+left as found (but for sequences and dead rows). ``--smoke``: 20 deliveries
+of 10 customers, one run, a watch over 200 deliveries of 20 customers
+(``tests/run`` runs it), the goal not judged.
 
 Prints one ``name=value`` figure per line, then a short summary:
 
 1. Confirmation overhead. "Without this module" is a second, throwaway
-   database that the script makes itself with only wms_customer_profile
-   installed (``odoo -i wms_customer_profile``, about 40 s, same
+   database with only ``BASELINE_MODULES`` (wms_customer_profile)
+   installed: ``--baseline-database`` (``tests/run`` makes it), else one the
+   script makes itself (``odoo -i wms_customer_profile``, about 40 s, same
    configuration file, named after DB; dropped at the end, filestore
-   included): the module's other dependencies (stock_partner_delivery_window
+   included). The module's other dependencies (stock_partner_delivery_window
    and its own) are not there either. In both databases the same code makes
    ``--customers`` customers and products (two categories, one a
    sub-category), and, where the module is installed, three requirements per
@@ -29,42 +33,38 @@ Prints one ``name=value`` figure per line, then a short summary:
    run, then ``--runs`` runs in each database, alternately, each in a
    savepoint rolled back. Printed: medians, their ratio with/without (goal
    <= 1.3), queries per run, the requirement lines made per run against the
-   expected count. ``--profile`` (or a missed goal) adds a cProfile of one
-   more confirmation with the module, top 25 by cumulative time.
+   expected count (a sanity check). ``--profile`` (or a missed goal at full
+   sizes) adds a cProfile of one more confirmation with the module, top 25
+   by cumulative time.
 2. Delivery watch. ``--watch-pickings`` open deliveries (two lines each) of
    ``--watch-customers`` customers, made with set-based SQL: ~30 % due
    within the 4 h watch horizon (late risk), a third of those waiting for
    stock (shortage, ~10 %; some products of the same categories have free
    stock, so alternatives are suggested), ~10 % outside the customer's
    delivery window. The scheduled action ``_cron_wms_watch_deliveries`` runs
-   three times on a cold cache, without ``cron_id`` in the context (so it
-   commits nothing): the first creates the activities, the second must
-   create, close and write nothing, the third runs after 1 % of the
-   deliveries were done or moved out of the horizon (with SQL) and closes
-   their activities. Printed per run: seconds and queries, also per 1,000
-   open deliveries; for each kind of activity, those created, closed, open
-   and expected open (from the generated data); the write statements by table;
-   the peak RSS of the process.
+   three times on a cold cache, committing nothing (its progress commits,
+   ``ir.cron._commit_progress``, are turned off by the script): the first
+   creates the activities, the second must create, close and write nothing,
+   the third runs after 1 % of the deliveries were done or moved out of the
+   horizon (with SQL) and closes their activities (sanity checks). Printed
+   per run: seconds and queries, also per 1,000 open deliveries; for each
+   kind of activity, those created, closed, open and expected open (from the
+   generated data); the write statements by table; the peak RSS of the
+   process.
 
-It is a measurement, not a test: it exits 0 whether the goals are met or not.
+It is a measurement, not a test: a missed goal does not fail it, a failed
+sanity check does (exit 1).
 """
 
-import argparse
 import contextlib
 import cProfile
 import gc
 import io
 import pstats
-import re
-import resource
 import shutil
-import statistics
 import subprocess
 import sys
-import threading
-import time
 import uuid
-from collections import Counter
 from pathlib import Path
 
 from odoo import SUPERUSER_ID, Command, api, fields
@@ -72,8 +72,19 @@ from odoo.modules.registry import Registry
 from odoo.sql_db import close_db, db_connect
 from odoo.tools import SQL, config
 
+import benchlib
+from benchlib import Stopwatch, say
+
+MODULES = ["wms_outbound_requirements"]
+BASELINE_MODULES = ["wms_customer_profile"]
+SMOKE_SIZES = {
+    "pickings": 20,
+    "customers": 10,
+    "runs": 1,
+    "watch_pickings": 200,
+    "watch_customers": 20,
+}
 GOAL_RATIO = 1.3
-BASELINE_MODULES = "wms_customer_profile"
 REQUIREMENT_MODEL = "wms.handling.requirement"
 WATCH_KINDS = ("late", "shortage", "window")
 ACTIVITY_TYPES = {
@@ -85,12 +96,9 @@ PROFILE_LINES = 25
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--config", required=True, help="Odoo configuration file")
-    parser.add_argument("--database", required=True, help="throwaway database")
+    parser = benchlib.argument_parser(__doc__)
     parser.add_argument("--pickings", type=int, default=1000, help="per run")
     parser.add_argument("--customers", type=int, default=200)
-    parser.add_argument("--runs", type=int, default=3, help="timed runs (median)")
     parser.add_argument("--watch-pickings", type=int, default=10000)
     parser.add_argument("--watch-customers", type=int, default=500)
     parser.add_argument(
@@ -98,66 +106,18 @@ def parse_args():
         action="store_true",
         help="profile one more confirmation even if the goal is met",
     )
-    args = parser.parse_args()
-    if min(args.pickings, args.customers, args.runs) < 1:
-        parser.error("--pickings, --customers and --runs must be at least 1")
+    parser.add_argument(
+        "--baseline-database",
+        metavar="BASE",
+        help="a throwaway database with only BASELINE_MODULES installed "
+        "(default: the script makes one, then drops it)",
+    )
+    args = benchlib.parse_args(parser, SMOKE_SIZES)
+    if min(args.pickings, args.customers) < 1:
+        parser.error("--pickings and --customers must be at least 1")
     if args.watch_pickings < 100 or args.watch_customers < 10:
         parser.error("--watch-pickings >= 100 and --watch-customers >= 10")
     return args
-
-
-def say(name, value, unit_format="{:.3f}"):
-    text = unit_format.format(value) if isinstance(value, float) else str(value)
-    print(f"{name}={text}", flush=True)
-
-
-def verdict(ok):
-    return "PASS" if ok else "FAIL"
-
-
-def maxrss_mb():
-    """The process's peak resident set size so far (Linux: KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-class QueryLog:
-    """Collects the statements of this thread, through the hook that
-    odoo.sql_db.Cursor.execute calls (as odoo.tools.profiler does), and
-    counts those that write, by verb and table."""
-
-    WRITE = re.compile(
-        r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE
-    )
-
-    def __init__(self):
-        self.count = 0
-        self.seconds = 0.0
-        self.writes = Counter()
-
-    def hook(self, _cr, query, _params, _start, delay):
-        self.count += 1
-        self.seconds += delay
-        if isinstance(query, bytes):
-            query = query.decode(errors="replace")
-        match = self.WRITE.match(str(query))
-        if match:
-            verb = match[1].split()[0].upper()
-            self.writes[f"{verb} {match[2]}"] += 1
-
-    def __enter__(self):
-        thread = threading.current_thread()
-        if not hasattr(thread, "query_hooks"):
-            thread.query_hooks = []
-        thread.query_hooks.append(self.hook)
-        return self
-
-    def __exit__(self, *exc):
-        threading.current_thread().query_hooks.remove(self.hook)
-
-    def writes_text(self):
-        if not self.writes:
-            return "none"
-        return ", ".join(f"{key} x{n}" for key, n in sorted(self.writes.items()))
 
 
 # --------------------------------------------------------------------------
@@ -173,7 +133,7 @@ def install_baseline(config_path, dbname):
         "-d",
         dbname,
         "-i",
-        BASELINE_MODULES,
+        ",".join(BASELINE_MODULES),
         "--stop-after-init",
         "--no-http",
         "--log-level=warn",
@@ -351,16 +311,14 @@ def confirm_once(env, plan, count, profiler=None):
         queries = cr.sql_log_count
         if profiler:
             profiler.enable()
-        start = time.perf_counter()
-        pickings.action_confirm()
-        env.flush_all()
-        elapsed = time.perf_counter() - start
+        with Stopwatch() as watch:
+            pickings.action_confirm()
+            env.flush_all()
         if profiler:
             profiler.disable()
         queries = cr.sql_log_count - queries
-        start = time.perf_counter()
-        cr.flush()  # the commit hooks: mail tracking of the state change
-        hooks = time.perf_counter() - start
+        # the commit hooks: mail tracking of the state change
+        hooks, _result = benchlib.timed(cr.flush)
         lines = 0
         if plan["with_module"]:
             cr.execute(
@@ -377,7 +335,7 @@ def confirm_once(env, plan, count, profiler=None):
         confirmed = cr.fetchone()[0]
     env.invalidate_all()
     return {
-        "seconds": elapsed,
+        "seconds": watch.seconds,
         "queries": queries,
         "hooks": hooks,
         "lines": lines,
@@ -421,10 +379,11 @@ def bench_confirm(args, env_with, env_without):
                 results[key].append(confirm_once(env, plans[key], count))
         profile = None
         median = {
-            key: statistics.median(r["seconds"] for r in results[key])
-            for key in results
+            key: benchlib.median(r["seconds"] for r in results[key]) for key in results
         }
-        if args.profile or median["with"] > GOAL_RATIO * median["without"]:
+        # at smoke sizes too, so that the profile's code keeps working
+        missed = median["with"] > GOAL_RATIO * median["without"]
+        if args.profile or args.smoke or missed:
             profile = cProfile.Profile()
             confirm_once(env_with, plans["with"], count, profiler=profile)
         requirements = plans["with"]["requirements"]
@@ -433,7 +392,7 @@ def bench_confirm(args, env_with, env_without):
     return results, median, requirements, profile
 
 
-def report_confirm(args, results, median, requirements, profile):
+def report_confirm(args, report, results, median, requirements, profile):
     print(
         f"== confirmation of {args.pickings} deliveries (2 lines each) as admin, "
         f"median of {args.runs} runs after a warm-up, each database alternately"
@@ -445,13 +404,13 @@ def report_confirm(args, results, median, requirements, profile):
         say(f"confirm_{key}_module_s", median[key])
         say(
             f"confirm_{key}_module_queries",
-            int(statistics.median(r["queries"] for r in runs)),
+            int(benchlib.median(r["queries"] for r in runs)),
         )
         say(
             f"confirm_{key}_module_commit_hooks_s",
-            statistics.median(r["hooks"] for r in runs),
+            benchlib.median(r["hooks"] for r in runs),
         )
-        print("   runs: " + " ".join(f"{r['seconds']:.3f}" for r in runs))
+        print("   runs: " + benchlib.times_text(r["seconds"] for r in runs))
     ratio = median["with"] / median["without"]
     say("confirm_ratio", ratio, "{:.2f}")
     say(
@@ -459,15 +418,17 @@ def report_confirm(args, results, median, requirements, profile):
         1000 * (ratio - 1) * median["without"] / args.pickings,
         "{:.2f}",
     )
-    print(f"goal confirm_ratio<={GOAL_RATIO:g}: {verdict(ratio <= GOAL_RATIO)}")
+    report.goal(f"confirm_ratio<={GOAL_RATIO:g}", ratio <= GOAL_RATIO)
     lines = [r["lines"] for r in results["with"]]
     expected = results["with"][0]["expected_lines"]
     say("requirement_lines_per_run", " ".join(map(str, lines)), "{}")
     say("requirement_lines_expected", expected)
     confirmed = {r["confirmed"] for key in results for r in results[key]}
     say("pickings_confirmed_per_run", " ".join(map(str, sorted(confirmed))), "{}")
-    sane = set(lines) == {expected} and confirmed == {args.pickings}
-    print(f"sanity requirement lines and confirmed deliveries: {verdict(sane)}")
+    sane = report.check(
+        "requirement lines and confirmed deliveries",
+        set(lines) == {expected} and confirmed == {args.pickings},
+    )
     if profile:
         print(
             f"   cProfile of one more confirmation with the module, top "
@@ -497,7 +458,7 @@ WATCH_GENERATION = [
             id, commercial_partner_id, name, complete_name, ref, is_company,
             active, type, lang, tz, color, partner_share,
             wms_account_manager_id, delivery_time_preference,
-            create_uid, create_date, write_uid, write_date)
+            create_uid, create_date, write_uid, write_date __NOT_NULL_COLUMNS__)
         SELECT c.id, c.id,
                'Bench Watch Customer ' || lpad(c.n::text, 5, '0'),
                'Bench Watch Customer ' || lpad(c.n::text, 5, '0'),
@@ -508,7 +469,7 @@ WATCH_GENERATION = [
                0, TRUE,
                CASE WHEN c.n %% 5 <> 0 THEN %(manager)s END,
                CASE WHEN c.n %% 10 = 0 THEN 'workdays' ELSE 'anytime' END,
-               1, %(now)s, 1, %(now)s
+               1, %(now)s, 1, %(now)s __NOT_NULL_VALUES__
           FROM bench_watch_customer c
         """,
     ),
@@ -517,9 +478,10 @@ WATCH_GENERATION = [
         """
         INSERT INTO stock_quant (
             product_id, location_id, company_id, quantity, reserved_quantity,
-            in_date, create_uid, create_date, write_uid, write_date)
+            in_date, create_uid, create_date, write_uid, write_date
+            __NOT_NULL_COLUMNS__)
         SELECT u.product_id, %(stock)s, %(company)s, u.quantity, u.reserved,
-               %(now)s, 1, %(now)s, 1, %(now)s
+               %(now)s, 1, %(now)s, 1, %(now)s __NOT_NULL_VALUES__
           FROM unnest(%(quant_products)s::int[], %(quant_qty)s::numeric[],
                       %(quant_reserved)s::numeric[])
                AS u(product_id, quantity, reserved)
@@ -582,7 +544,7 @@ WATCH_GENERATION = [
             user_id, scheduled_date, date_deadline, has_deadline_issue,
             printed, is_locked, wms_window_ok, wms_next_window_start,
             wms_late_risk, wms_requirement_pending,
-            create_uid, create_date, write_uid, write_date)
+            create_uid, create_date, write_uid, write_date __NOT_NULL_COLUMNS__)
         SELECT d.id, d.name, 'BENCH-WSO' || lpad(d.n::text, 6, '0'),
                d.partner_id, %(out_type)s, %(stock)s, %(customer_loc)s,
                'direct', d.state, '0', %(company)s,
@@ -595,6 +557,7 @@ WATCH_GENERATION = [
                     ELSE d.scheduled_date END,
                FALSE, FALSE,
                1, %(now)s - interval '3 days', 1, %(now)s - interval '3 days'
+               __NOT_NULL_VALUES__
           FROM bench_watch_plan d
         """,
     ),
@@ -609,7 +572,7 @@ WATCH_GENERATION = [
             state, picked, location_id, location_dest_id, company_id,
             warehouse_id, picking_type_id, partner_id, date, date_deadline,
             procure_method, propagate_cancel, additional, is_inventory,
-            create_uid, create_date, write_uid, write_date)
+            create_uid, create_date, write_uid, write_date __NOT_NULL_COLUMNS__)
         SELECT d.move1_id, d.id, d.name, 'BENCH-WSO' || lpad(d.n::text, 6, '0'),
                10, '0', d.product1, %(uom)s, d.qty, d.qty,
                CASE d.move1_state WHEN 'assigned' THEN d.qty
@@ -619,6 +582,7 @@ WATCH_GENERATION = [
                %(warehouse)s, %(out_type)s, d.partner_id, d.scheduled_date,
                d.date_deadline, 'make_to_stock', TRUE, FALSE, FALSE,
                1, %(now)s - interval '3 days', 1, %(now)s - interval '3 days'
+               __NOT_NULL_VALUES__
           FROM bench_watch_plan d
          UNION ALL
         SELECT d.move2_id, d.id, d.name, 'BENCH-WSO' || lpad(d.n::text, 6, '0'),
@@ -627,7 +591,7 @@ WATCH_GENERATION = [
                %(company)s, %(warehouse)s, %(out_type)s, d.partner_id,
                d.scheduled_date, d.date_deadline, 'make_to_stock', TRUE, FALSE,
                FALSE, 1, %(now)s - interval '3 days', 1,
-               %(now)s - interval '3 days'
+               %(now)s - interval '3 days' __NOT_NULL_VALUES__
           FROM bench_watch_plan d
         """,
     ),
@@ -735,11 +699,7 @@ def watch_generate(env, args):
         "quant_reserved": [quantities[k][1] for _p, k in stocked],
         "changed": args.watch_pickings // 100,
     }
-    steps = {}
-    for name, query in WATCH_GENERATION:
-        start = time.perf_counter()
-        cr.execute(query, params)
-        steps[name] = time.perf_counter() - start
+    steps = benchlib.execute_steps(env, WATCH_GENERATION, params)
     env.invalidate_all()
     cr.execute(
         """
@@ -778,22 +738,20 @@ def watch_once(env, type_ids):
     env.invalidate_all()  # a new cron worker: a cold cache
     gc.collect()
     queries = cr.sql_log_count
-    with QueryLog() as log:
-        start = time.perf_counter()
-        env["stock.picking"]._cron_wms_watch_deliveries()
-        env.flush_all()
-        elapsed = time.perf_counter() - start
+    with benchlib.QueryLog() as log:
+        with Stopwatch() as watch:
+            env["stock.picking"]._cron_wms_watch_deliveries()
+            env.flush_all()
         queries = cr.sql_log_count - queries
-        start = time.perf_counter()
-        cr.flush()  # what the scheduler's commit would run
-        hooks = time.perf_counter() - start
+        # what the scheduler's commit would run
+        hooks, _result = benchlib.timed(cr.flush)
     after = activity_counts(env, type_ids)
     cr.execute("SELECT count(*) FROM stock_picking WHERE wms_late_risk")
     flagged = cr.fetchone()[0]
     cr.execute(WATCH_EXPECTED)
     expected = dict(zip(WATCH_KINDS, cr.fetchone(), strict=True))
     return {
-        "seconds": elapsed,
+        "seconds": watch.seconds,
         "queries": queries,
         "hooks": hooks,
         "sql_seconds": log.seconds,
@@ -803,22 +761,19 @@ def watch_once(env, type_ids):
         "open": {k: after[k][0] for k in WATCH_KINDS},
         "expected": expected,
         "flagged": flagged,
-        "maxrss": maxrss_mb(),
+        "maxrss": benchlib.maxrss_mb(),
     }
 
 
-def bench_watch(env, args):
-    start = time.perf_counter()
-    params, steps, counts = watch_generate(env, args)
-    generation = time.perf_counter() - start
+def bench_watch(env, args, report):
+    with Stopwatch() as watch:
+        params, steps, counts = watch_generate(env, args)
+    generation = watch.seconds
     print(f"== delivery watch over {args.watch_pickings} open deliveries")
     for name, value in counts.items():
         say(f"watch_generated_{name}", value)
     say("watch_data_generation_s", generation, "{:.2f}")
-    print(
-        "   steps: "
-        + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in steps.items())
-    )
+    print("   steps: " + benchlib.steps_text(steps))
     type_ids = {kind: env.ref(xmlid).id for kind, xmlid in ACTIVITY_TYPES.items()}
     runs = {}
     runs["first"] = watch_once(env, type_ids)
@@ -870,43 +825,37 @@ def bench_watch(env, args):
         ),
     }
     for text, ok in checks.items():
-        print(f"sanity {text}: {verdict(ok)}")
+        report.check(text, ok)
     return runs, generation, checks
 
 
 # --------------------------------------------------------------------------
-def main():
-    args = parse_args()
-    config.parse_config(["-c", args.config, "-d", args.database])
-    registry = Registry(args.database)
-    baseline = f"{args.database[:40]}_base_{uuid.uuid4().hex[:8]}"
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+def run(env, args, report):
+    if args.baseline_database:
+        print(
+            f"== database without the module: {args.baseline_database} "
+            f"({', '.join(BASELINE_MODULES)} only)"
+        )
+        confirm = confirm_against(args, env, args.baseline_database)
+    else:
+        baseline = f"{args.database[:40]}_base_{uuid.uuid4().hex[:8]}"
+        print(
+            f"== database without the module: {baseline} "
+            f"({', '.join(BASELINE_MODULES)} only, made now)"
+        )
         try:
-            run(env, args, baseline)
+            install_seconds, _result = benchlib.timed(
+                install_baseline, args.config, baseline
+            )
+            say("baseline_install_s", install_seconds, "{:.1f}")
+            confirm = confirm_against(args, env, baseline)
         finally:
-            cr.rollback()  # leave the database as found
-
-
-def run(env, args, baseline):
-    start = time.perf_counter()
-    print(f"== database without the module: {baseline} ({BASELINE_MODULES} only)")
-    try:
-        install_baseline(args.config, baseline)
-        say("baseline_install_s", time.perf_counter() - start, "{:.1f}")
-        with Registry(baseline).cursor() as base_cr:
-            base_env = api.Environment(base_cr, SUPERUSER_ID, {})
-            try:
-                confirm = bench_confirm(args, env, base_env)
-            finally:
-                base_cr.rollback()
-    finally:
-        drop_database(baseline)
-    ratio, confirm_sane = report_confirm(args, *confirm)
+            drop_database(baseline)
+    ratio, confirm_sane = report_confirm(args, report, *confirm)
     env.invalidate_all()
 
-    watch, generation, checks = bench_watch(env, args)
-    say("maxrss_mb", maxrss_mb(), "{:.0f}")
+    watch, generation, checks = bench_watch(env, args, report)
+    say("maxrss_mb", benchlib.maxrss_mb(), "{:.0f}")
 
     median = confirm[1]
     per_k = args.watch_pickings / 1000
@@ -914,8 +863,8 @@ def run(env, args, baseline):
     print(
         f"   Confirming {args.pickings} deliveries takes {median['with']:.2f} s "
         f"with the module, {median['without']:.2f} s without: {ratio:.2f}x, goal "
-        f"<= {GOAL_RATIO:g}x {verdict(ratio <= GOAL_RATIO)}; requirement lines "
-        f"{verdict(confirm_sane)}."
+        f"<= {GOAL_RATIO:g}x {report.judge(ratio <= GOAL_RATIO)}; requirement "
+        f"lines {benchlib.verdict(confirm_sane)}."
     )
     first, unchanged = watch["first"], watch["unchanged"]
     print(
@@ -926,9 +875,20 @@ def run(env, args, baseline):
         f"queries per 1,000), {unchanged['seconds']:.1f} s and "
         f"{unchanged['queries']} queries when nothing changed, "
         f"{watch['after_changes']['seconds']:.1f} s after 1 % changed; "
-        f"sanity {verdict(all(checks.values()))}."
+        f"sanity {benchlib.verdict(all(checks.values()))}."
     )
 
 
+def confirm_against(args, env, baseline):
+    """The confirmation benchmark, with the module (``env``) and without it
+    (the database ``baseline``, rolled back)."""
+    with Registry(baseline).cursor() as base_cr:
+        base_env = api.Environment(base_cr, SUPERUSER_ID, {})
+        try:
+            return bench_confirm(args, env, base_env)
+        finally:
+            base_cr.rollback()
+
+
 if __name__ == "__main__":
-    main()
+    benchlib.main(parse_args(), run)

@@ -2,14 +2,16 @@
 
     python3 tests/benchmarks/bench_segmentation.py --config ODOO_CONF \
         --database DB [--customers 100000] [--deliveries 1000000] \
-        [--addresses 25] [--runs 3] [--explain]
+        [--addresses 25] [--runs 3] [--explain] [--smoke]
 
-DB must have every add-on of the repository installed (no demo data) and be
+DB must have the add-ons of ``MODULES`` installed (no demo data) and be
 dedicated to this script: ``tests/run --benchmarks`` creates and drops one.
 Unlike the other benchmarks, this one COMMITS what it makes (the generated
 data, the two runs): the runs must see committed, vacuumed tables, as the
 weekly scheduled action does. Use a throwaway database; the script refuses a
-database that already holds its data.
+database that already holds its data. ``--smoke``: 200 customers, 2,000
+deliveries, one run of the bare statement, EXPLAIN included (``tests/run``
+runs it), the goals not judged.
 
 1. Data, with set-based SQL (foreign-key triggers off while loading, then
    checked), committed, then ``VACUUM ANALYZE``: ``--customers`` companies
@@ -22,11 +24,11 @@ database that already holds its data.
    120-500 days. One posted customer invoice per delivery (2 % are credit
    notes), amounts scaled per customer. No stock moves: the "delivered
    quantity" monetary mode is not measured, the default "invoiced amount" is.
-2. Run 1: ``run_segmentation()`` as superuser, with chatter tracking (the
-   bulk "Customer Tier: A -> B" messages of ``_log_tier_tracking``) and the
-   activities of ``_notify_falls``; every scored customer changes tier (none
-   had one). Timed with the flush of the ORM, then committed (commit timed
-   apart).
+2. Run 1: ``run_segmentation()`` as superuser (a manager's run, not the
+   cron's: nothing marks it as the cron), with chatter tracking (the
+   "Customer Tier: A -> B" messages) and the activities of ``_notify_falls``;
+   every scored customer changes tier (none had one). Timed with the flush
+   of the ORM, then committed (commit timed apart).
 3. 1 % of the customers get two deliveries (and invoices) in the last day;
    committed; ``VACUUM ANALYZE`` of the tables the run touched (what a week of
    autovacuum does between two weekly runs).
@@ -35,45 +37,46 @@ database that already holds its data.
    quintile scores (``_scores_sql``, the statement ``_compute_scores``
    wraps with rules, partner lookup and insert) with a ``SELECT count(*)`` (and
    the score sums, so that no score is skipped) over them, no rule, no
-   insert; median of ``--runs`` runs on the run 2 data (PostgreSQL's
-   settings as they are: JIT, parallel workers), and one more without JIT;
-   its sums checked against run 2's scores.
+   insert, called with the arguments run 2 called it with; median of
+   ``--runs`` runs on the run 2 data (PostgreSQL's settings as they are: JIT,
+   parallel workers), and one more without JIT; its sums checked against run
+   2's scores (a sanity check).
 
 Prints one ``name=value`` figure per line: per run the seconds, the queries,
 the customers scored and the tier changes, and the time of each phase
 (``_compute_scores``, ``_write_rfm_fields``, the ORM tier writes of
-``_write_tiers``, of which the contacts' sync, ``_log_tier_tracking``,
-``_notify_falls``, the rest), measured by wrapping those methods in this
-process; the slowest statements; the bare statement; the ratio run 2 / bare
-(goal <= 3), run 1 (goal < 60 s), the peak RSS of the process (goal < 1 GB);
-then a summary. ``--explain`` (or a missed time goal) adds ``EXPLAIN
-(ANALYZE, BUFFERS)`` of the bare statement and of run 2's scoring INSERT
-(replayed in a savepoint rolled back), and that INSERT timed again with and
-without PostgreSQL's JIT compilation.
+``_write_tiers``, of which the contacts' sync, ``_log_tier_tracking`` where
+the module has it, ``_notify_falls``, the rest), measured by wrapping those
+methods in this process; the slowest statements; the bare statement; the
+ratio run 2 / bare (goal <= 3), run 1 (goal < 60 s), the peak RSS of the
+process (goal < 1 GB); then a summary. ``--explain`` (or a missed time
+goal) adds ``EXPLAIN (ANALYZE, BUFFERS)`` of the bare statement and of run
+2's scoring INSERT (replayed in a savepoint rolled back), and that INSERT
+timed again with and without PostgreSQL's JIT compilation.
 
-It is a measurement, not a test: it exits 0 whether the goals are met or not.
+It is a measurement, not a test: a missed goal does not fail it, a failed
+sanity check (a run that is not done, bare scores that differ from run 2's,
+dangling references in the generated data) does (exit 1).
 """
 
-import argparse
 import contextlib
 import functools
 import re
-import resource
-import statistics
-import threading
-import time
 from collections import defaultdict
-from datetime import datetime, timedelta
 
-from odoo import SUPERUSER_ID, api, fields
-from odoo.modules.registry import Registry
 from odoo.sql_db import db_connect
-from odoo.tools import SQL, config
+from odoo.tools import SQL
 
+import benchlib
+from benchlib import Stopwatch, say
+
+MODULES = ["wms_segmentation"]
+SMOKE_SIZES = {"customers": 200, "deliveries": 2000, "runs": 1}
 GOAL_RATIO = 3.0
 GOAL_RUN1_S = 60.0
 GOAL_MAXRSS_MB = 1024.0
 SPAN_DAYS = 730  # deliveries over the last two years
+SCORING_INSERT = re.compile(r"INSERT\s+INTO\s+\"?wms_rfm_score\b", re.IGNORECASE)
 RUN_TABLES = (
     "res_partner",
     "stock_picking",
@@ -84,16 +87,9 @@ RUN_TABLES = (
     "mail_tracking_value",
     "mail_activity",
 )
-# NOT NULL columns that other add-ons may add to res_partner, and their value
-PARTNER_EXTRAS = {
-    "autopost_bills": "'ask'",  # account
-    "delivery_time_preference": "'anytime'",  # stock_partner_delivery_window
-}
-
 # --------------------------------------------------------------------------
 # Data generation: one statement per step, no ORM per record. Ids come from
 # the tables' sequences into temporary tables, so later steps refer to them.
-# __EXTRA_COLS__ / __EXTRA_VALS__: the PARTNER_EXTRAS columns that exist.
 # --------------------------------------------------------------------------
 GENERATION = [
     (
@@ -115,8 +111,8 @@ GENERATION = [
         INSERT INTO res_partner (
             id, commercial_partner_id, name, complete_name, ref, is_company,
             active, type, lang, email, color, partner_share,
-            wms_customer_since, wms_account_manager_id __EXTRA_COLS__,
-            create_uid, create_date, write_uid, write_date)
+            wms_customer_since, wms_account_manager_id,
+            create_uid, create_date, write_uid, write_date __NOT_NULL_COLUMNS__)
         SELECT c.id, c.id,
                'Bench Customer ' || lpad(c.n::text, 6, '0'),
                'Bench Customer ' || lpad(c.n::text, 6, '0'),
@@ -124,8 +120,9 @@ GENERATION = [
                TRUE, TRUE, 'contact', 'en_US',
                'customer' || c.n || '@bench.example.com', 0, TRUE,
                (%(now)s - interval '5 years')::date,
-               CASE WHEN c.n %% 10 = 0 THEN %(manager)s END __EXTRA_VALS__,
+               CASE WHEN c.n %% 10 = 0 THEN %(manager)s END,
                1, %(now)s - interval '5 years', 1, %(now)s - interval '5 years'
+               __NOT_NULL_VALUES__
           FROM bench_customer c
         """,
     ),
@@ -139,14 +136,14 @@ GENERATION = [
         INSERT INTO res_partner (
             id, parent_id, commercial_partner_id, name, complete_name,
             is_company, active, type, lang, color, partner_share,
-            wms_customer_since, wms_account_manager_id __EXTRA_COLS__,
-            create_uid, create_date, write_uid, write_date)
+            wms_customer_since, wms_account_manager_id,
+            create_uid, create_date, write_uid, write_date __NOT_NULL_COLUMNS__)
         SELECT a.id, a.parent_id, a.parent_id,
                'Warehouse ' || lpad(a.n::text, 6, '0'),
                p.name || ', Warehouse ' || lpad(a.n::text, 6, '0'),
                FALSE, TRUE, 'delivery', 'en_US', 0, TRUE,
-               p.wms_customer_since, p.wms_account_manager_id __EXTRA_VALS__,
-               1, p.create_date, 1, p.write_date
+               p.wms_customer_since, p.wms_account_manager_id,
+               1, p.create_date, 1, p.write_date __NOT_NULL_VALUES__
           FROM bench_address a
           JOIN res_partner p ON p.id = a.parent_id
         """,
@@ -188,13 +185,13 @@ DELIVERY_INSERTS = [
             id, name, origin, partner_id, picking_type_id, location_id,
             location_dest_id, move_type, state, priority, company_id,
             scheduled_date, date_done, has_deadline_issue, printed, is_locked,
-            create_uid, create_date, write_uid, write_date)
+            create_uid, create_date, write_uid, write_date __NOT_NULL_COLUMNS__)
         SELECT d.id, 'BENCH/OUT/' || lpad(d.n::text, 7, '0'),
                'BENCH-SO' || lpad(d.n::text, 7, '0'), d.partner_id,
                %(out_type)s, %(stock)s, %(customer_loc)s, 'direct', 'done',
                '0', %(company)s, d.date_done - interval '1 day', d.date_done,
                FALSE, TRUE, TRUE,
-               1, d.date_done - interval '2 days', 1, d.date_done
+               1, d.date_done - interval '2 days', 1, d.date_done __NOT_NULL_VALUES__
           FROM __DELIVERIES__ d
         """,
     ),
@@ -212,7 +209,7 @@ DELIVERY_INSERTS = [
             amount_total_in_currency_signed, amount_residual_signed,
             invoice_currency_rate, always_tax_exigible, checked,
             posted_before, made_sequence_gap, is_move_sent,
-            create_uid, create_date, write_uid, write_date)
+            create_uid, create_date, write_uid, write_date __NOT_NULL_COLUMNS__)
         SELECT i.move_id, i.prefix || lpad(i.n::text, 7, '0'), i.prefix,
                i.n, %(journal)s, %(company)s, %(currency)s, 'posted',
                i.move_type, 'no', i.day, i.day, i.day + 30, i.customer_id,
@@ -220,7 +217,7 @@ DELIVERY_INSERTS = [
                'not_paid', i.amount, 0, i.amount, i.amount,
                i.sign * i.amount, i.sign * i.amount, 0, i.sign * i.amount,
                i.sign * i.amount, i.sign * i.amount, 1, FALSE, TRUE, TRUE,
-               FALSE, FALSE, 1, i.date_done, 1, i.date_done
+               FALSE, FALSE, 1, i.date_done, 1, i.date_done __NOT_NULL_VALUES__
           FROM (SELECT d.*, d.date_done::date AS day,
                        CASE WHEN d.refund THEN 'out_refund'
                             ELSE 'out_invoice' END AS move_type,
@@ -253,9 +250,7 @@ NEW_DELIVERIES = """
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--config", required=True, help="Odoo configuration file")
-    parser.add_argument("--database", required=True, help="throwaway database")
+    parser = benchlib.argument_parser(__doc__)
     parser.add_argument("--customers", type=int, default=100000)
     parser.add_argument("--deliveries", type=int, default=1000000)
     parser.add_argument(
@@ -265,102 +260,53 @@ def parse_args():
         help="%% of customers with a delivery address (a child contact)",
     )
     parser.add_argument(
-        "--runs", type=int, default=3, help="timed runs of the bare statement"
-    )
-    parser.add_argument(
         "--explain",
         action="store_true",
         help="EXPLAIN ANALYZE the scoring statements even if the goals are met",
     )
-    args = parser.parse_args()
-    if min(args.customers, args.deliveries, args.runs) < 1:
-        parser.error("--customers, --deliveries and --runs must be at least 1")
+    args = benchlib.parse_args(parser, dict(SMOKE_SIZES, explain=True))
+    if min(args.customers, args.deliveries) < 1:
+        parser.error("--customers and --deliveries must be at least 1")
     if not 0 <= args.addresses <= 100:
         parser.error("--addresses is a percentage")
     return args
 
 
-def say(name, value, unit_format="{:.3f}"):
-    text = unit_format.format(value) if isinstance(value, float) else str(value)
-    print(f"{name}={text}", flush=True)
-
-
-def verdict(ok):
-    return "PASS" if ok else "FAIL"
-
-
-def maxrss_mb():
-    """The process's peak resident set size so far (Linux: KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def label(query, width=80):
-    if isinstance(query, bytes):
-        query = query.decode(errors="replace")
-    text = re.sub(r"\s+", " ", str(query)[:400]).strip()
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
-class QueryLog:
-    """Counts the statements of this thread and their time, by statement
-    (first 80 characters), through the hook that odoo.sql_db.Cursor.execute
-    calls (as odoo.tools.profiler does). Keeps the last scoring INSERT of
-    ``_compute_scores`` (statement and parameters) for EXPLAIN."""
-
-    def __init__(self):
-        self.count = 0
-        self.seconds = 0.0
-        self.by_label = defaultdict(lambda: [0, 0.0])
-        self.scoring = None
-
-    def hook(self, _cr, query, params, _start, delay):
-        self.count += 1
-        self.seconds += delay
-        text = label(query)
-        entry = self.by_label[text]
-        entry[0] += 1
-        entry[1] += delay
-        if text.startswith("WITH customers AS"):
-            self.scoring = (query, params)
-
-    def __enter__(self):
-        thread = threading.current_thread()
-        if not hasattr(thread, "query_hooks"):
-            thread.query_hooks = []
-        thread.query_hooks.append(self.hook)
-        return self
-
-    def __exit__(self, *exc):
-        threading.current_thread().query_hooks.remove(self.hook)
-
-
 class Phases:
     """Times methods of the registry's model classes in this process: each
     wrapped method adds its time and queries (outermost calls only) to its
-    phase. The wrappers are removed on exit."""
+    phase, and keeps the arguments of its last call. A method the module
+    does not have (any more) is left out. The wrappers are removed on exit."""
 
     def __init__(self, log):
         self.log = log
         self.records = defaultdict(lambda: [0.0, 0, 0.0, 0])  # s, q, sql s, calls
+        self.calls = {}  # name -> (record, args, kwargs) of the last call
+        self.absent = set()
         self.undo = []
 
     def wrap(self, cls, method, name):
-        original = getattr(cls, method)
+        original = getattr(cls, method, None)
+        if original is None:
+            self.absent.add(name)
+            return
         own = cls.__dict__.get(method)
-        records, log = self.records, self.log
+        records, calls, log = self.records, self.calls, self.log
         depth = [0]
 
         @functools.wraps(original)
         def timed(record_self, *args, **kwargs):
+            calls[name] = (record_self, args, kwargs)
             if depth[0]:
                 return original(record_self, *args, **kwargs)
             depth[0] += 1
-            queries, sql, start = log.count, log.seconds, time.perf_counter()
+            queries, sql = log.count, log.seconds
             try:
-                return original(record_self, *args, **kwargs)
+                with Stopwatch() as watch:
+                    return original(record_self, *args, **kwargs)
             finally:
                 entry = records[name]
-                entry[0] += time.perf_counter() - start
+                entry[0] += watch.seconds
                 entry[1] += log.count - queries
                 entry[2] += log.seconds - sql
                 entry[3] += 1
@@ -389,72 +335,14 @@ class Phases:
 # --------------------------------------------------------------------------
 # 1. data
 # --------------------------------------------------------------------------
-def not_null_columns(cr, table):
-    cr.execute(
-        """
-        SELECT column_name FROM information_schema.columns
-         WHERE table_name = %s AND is_nullable = 'NO' AND column_default IS NULL
-        """,
-        [table],
-    )
-    return {row[0] for row in cr.fetchall()}
-
-
-def partner_extras(cr):
-    """The PARTNER_EXTRAS columns that exist; fail on an unknown NOT NULL one
-    (an add-on added it: the INSERT would fail less clearly)."""
-    cr.execute(
-        "SELECT column_name FROM information_schema.columns "
-        "WHERE table_name = 'res_partner'"
-    )
-    existing = {row[0] for row in cr.fetchall()}
-    extras = {name: value for name, value in PARTNER_EXTRAS.items() if name in existing}
-    known = {"id", "name", "type"} | set(extras)
-    unknown = not_null_columns(cr, "res_partner") - known
-    if unknown:
-        raise RuntimeError(
-            f"res_partner has NOT NULL columns this script does not fill: "
-            f"{sorted(unknown)} (add them to PARTNER_EXTRAS)"
-        )
-    return extras
-
-
-def execute_steps(cr, steps, params, timings, extras=None, deliveries=None):
-    for name, template in steps:
-        query = template
-        if extras is not None:
-            query = query.replace(
-                "__EXTRA_COLS__", "".join(f", {col}" for col in extras)
-            ).replace("__EXTRA_VALS__", "".join(f", {val}" for val in extras.values()))
-        if deliveries:
-            query = query.replace("__DELIVERIES__", deliveries)
-        start = time.perf_counter()
-        cr.execute(query, params)
-        timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
-
-
-@contextlib.contextmanager
-def fast_load(cr):
-    """Bulk load without the foreign-key triggers (ids are consistent by
-    construction, and checked after): needs a superuser, else slower."""
-    cr.execute("SELECT current_setting('is_superuser') = 'on'")
-    fast = cr.fetchone()[0]
-    if fast:
-        cr.execute("SET LOCAL session_replication_role = replica")
-    try:
-        yield fast
-    finally:
-        if fast:  # the measurements run with every trigger, as in production
-            cr.execute("SET LOCAL session_replication_role = origin")
-
-
 def vacuum(dbname, tables):
     """VACUUM ANALYZE (outside any transaction, on a connection of its own)."""
-    start = time.perf_counter()
-    with contextlib.closing(db_connect(dbname).cursor()) as cr:
+    with Stopwatch() as watch, contextlib.closing(db_connect(dbname).cursor()) as cr:
         cr._cnx.autocommit = True
-        cr.execute(f"VACUUM ANALYZE {', '.join(tables)}")
-    return time.perf_counter() - start
+        cr.execute(
+            SQL("VACUUM ANALYZE %s", SQL(", ").join(map(SQL.identifier, tables)))
+        )
+    return watch.seconds
 
 
 def generate(env, args):
@@ -487,12 +375,12 @@ def generate(env, args):
         "customer_loc": env.ref("stock.stock_location_customers").id,
         "manager": env.ref("base.user_admin").id,
     }
-    extras = partner_extras(cr)
     cr.execute("SELECT setseed(0.42)")
-    steps = {}
-    with fast_load(cr) as fast:
-        execute_steps(cr, GENERATION, params, steps, extras=extras)
-        execute_steps(cr, DELIVERY_INSERTS, params, steps, deliveries="bench_delivery")
+    with benchlib.fast_load(cr) as fast:
+        steps = benchlib.execute_steps(env, GENERATION, params)
+        benchlib.execute_steps(
+            env, DELIVERY_INSERTS, params, steps, deliveries="bench_delivery"
+        )
     cr.execute(
         """
         SELECT (SELECT count(*) FROM bench_customer),
@@ -528,9 +416,7 @@ def generate(env, args):
     counts = dict(zip(names, cr.fetchone(), strict=True))
     counts["invoices"] = counts["deliveries"]
     counts["fk_triggers_off_while_loading"] = fast
-    start = time.perf_counter()
-    cr.commit()
-    steps["commit"] = time.perf_counter() - start
+    steps["commit"], _result = benchlib.timed(cr.commit)
     steps["vacuum analyze"] = vacuum(
         env.cr.dbname, ("res_partner", "stock_picking", "account_move")
     )
@@ -541,11 +427,10 @@ def add_new_deliveries(env, params):
     """Two deliveries (and invoices) in the last day for 1 % of customers."""
     cr = env.cr
     params = dict(params, now=cr.now())
-    steps = {}
     cr.execute(NEW_DELIVERIES, params)
-    with fast_load(cr):
-        execute_steps(
-            cr, DELIVERY_INSERTS, params, steps, deliveries="bench_new_delivery"
+    with benchlib.fast_load(cr):
+        benchlib.execute_steps(
+            env, DELIVERY_INSERTS, params, deliveries="bench_new_delivery"
         )
     cr.execute("SELECT count(*), count(DISTINCT customer_id) FROM bench_new_delivery")
     deliveries, customers = cr.fetchone()
@@ -565,6 +450,8 @@ PHASES = [
     ("wms.segmentation.run", "_log_tier_tracking", "log_tier_tracking"),
     ("wms.segmentation.run", "_notify_falls", "notify_falls"),
     ("res.partner", "_fields_sync", "partner_fields_sync"),
+    # not a phase: its last call's arguments make the bare statement
+    ("wms.segmentation.run", "_scores_sql", "scores_sql"),
 ]
 
 
@@ -578,15 +465,12 @@ def timed_run(env, log, phases, tag):
     env.invalidate_all()
     phases.reset()
     queries, sql = log.count, log.seconds
-    rss_before = maxrss_mb()
-    start = time.perf_counter()
-    run_id = env["wms.segmentation.run"].run_segmentation()
-    env.flush_all()
-    elapsed = time.perf_counter() - start
+    rss_before = benchlib.maxrss_mb()
+    with Stopwatch() as watch:
+        run_id = env["wms.segmentation.run"].run_segmentation()
+        env.flush_all()
     queries, sql = log.count - queries, log.seconds - sql
-    start = time.perf_counter()
-    cr.commit()
-    commit = time.perf_counter() - start
+    commit, _result = benchlib.timed(cr.commit)
     env.invalidate_all()
     run = env["wms.segmentation.run"].browse(run_id)
     cr.execute(
@@ -616,7 +500,7 @@ def timed_run(env, log, phases, tag):
     result = {
         "tag": tag,
         "run": run,
-        "seconds": elapsed,
+        "seconds": watch.seconds,
         "commit": commit,
         "queries": queries,
         "sql": sql,
@@ -624,19 +508,21 @@ def timed_run(env, log, phases, tag):
         "activities": activities,
         "inactive": inactive,
         "tiers": tiers,
-        "maxrss_growth": maxrss_mb() - rss_before,
+        "maxrss_growth": benchlib.maxrss_mb() - rss_before,
         "phases": {name: list(phases.get(name)) for _m, _f, name in PHASES},
+        "absent": set(phases.absent),
     }
     return result
 
 
-def report_run(result):
+def report_run(result, report):
     tag, run = result["tag"], result["run"]
     say(f"{tag}_s", result["seconds"])
     say(f"{tag}_commit_s", result["commit"])
     say(f"{tag}_state", run.state)
     if run.error:
         print(f"   error: {run.error}")
+    report.check(f"{tag} is done", run.state == "done")
     say(f"{tag}_customers_scored", run.customer_count)
     say(f"{tag}_scored_without_delivery_in_window", result["inactive"])
     say(f"{tag}_change_count", run.change_count)
@@ -674,58 +560,61 @@ def report_run(result):
     ]
     print(f"   {tag} phases:   seconds  queries   in SQL")
     for key, (seconds, queries, sql, *_calls), text in rows:
+        if key in result["absent"]:
+            print(f"     {'-':>9}   {'-':>8} {'-':>8}    {text}: not in the module")
+            continue
         say(f"{tag}_phase_{key}_s", seconds)
         say(f"{tag}_phase_{key}_queries", queries)
         print(f"     {seconds:9.3f} s {queries:8d} {sql:8.3f} s  {text}")
 
 
-def report_slowest(log_items, tag):
-    print(f"   {tag} slowest statements (calls, total seconds):")
-    for text, (calls, seconds) in log_items:
-        print(f"     {calls:6d} x {seconds:8.3f} s  {text}")
-
-
 # --------------------------------------------------------------------------
 # 3. the floor: the scores in one bare statement
 # --------------------------------------------------------------------------
-def bare_sql(env):
+def bare_sql(env, call):
     """The R/F/M figures and quintile scores of a run, as the bare statement
     ``wms.segmentation.run._scores_sql`` (the one ``_compute_scores`` wraps
     with the rules, the partner lookup and the insert), counted and summed:
-    PostgreSQL's own settings (no work_mem or JIT change)."""
-    Run = env["wms.segmentation.run"]
-    window_days, mode, _new_days = Run._settings()
-    today = fields.Date.context_today(Run, fields.Datetime.now())
-    window_start = datetime.combine(today, datetime.min.time()) - timedelta(
-        days=window_days
-    )
+    PostgreSQL's own settings (no work_mem or JIT change). ``call``: the
+    record, arguments and keyword arguments run 2 called it with, so that
+    the dates and settings are the run's, however the module computes them."""
+    if call is None:
+        raise RuntimeError("Run 2 did not call _scores_sql: nothing to compare.")
+    record, args, kwargs = call
     return SQL(
         """
         SELECT count(*), count(*) FILTER (WHERE frequency = 0),
                sum(r_score), sum(f_score), sum(m_score)
           FROM (%s) scored
         """,
-        Run._scores_sql(env.company, today, window_start, mode),
+        record.with_env(env)._scores_sql(*args, **kwargs),
     )
 
 
-def bench_bare(env, runs):
+def bench_bare(env, runs, call):
     cr = env.cr
-    query = bare_sql(env)
+    query = bare_sql(env, call)
+
+    def bare():
+        cr.execute(query)
+        return cr.fetchone()
+
     times = []
     for _run in range(runs):
-        start = time.perf_counter()
-        cr.execute(query)
-        row = cr.fetchone()
-        times.append(time.perf_counter() - start)
+        seconds, row = benchlib.timed(bare)
+        times.append(seconds)
     # once more without JIT compilation, which is much of it below ~10 s
     with contextlib.closing(cr.savepoint(flush=False)):
         cr.execute("SET LOCAL jit = off")
-        start = time.perf_counter()
-        cr.execute(query)
-        cr.fetchone()
-        jit_off = time.perf_counter() - start
-    return statistics.median(times), times, row, query, jit_off
+        jit_off, _row = benchlib.timed(bare)
+    return benchlib.median(times), times, row, query, jit_off
+
+
+def is_scoring(query):
+    """The statement of ``_compute_scores`` that inserts the scores."""
+    if isinstance(query, bytes):
+        query = query.decode(errors="replace")
+    return SCORING_INSERT.search(str(query)) is not None
 
 
 def explain(env, query, title):
@@ -750,58 +639,43 @@ def explain_scoring(env, scoring, run_id):
     with contextlib.closing(cr.savepoint(flush=False)):
         cr.execute("DELETE FROM wms_rfm_score WHERE run_id = %s", [run_id])
         cr.execute("SET LOCAL jit = off")
-        start = time.perf_counter()
-        cr.execute(query, params)
-        say("run2_scoring_insert_jit_off_s", time.perf_counter() - start)
+        seconds, _result = benchlib.timed(cr.execute, query, params)
+        say("run2_scoring_insert_jit_off_s", seconds)
     with contextlib.closing(cr.savepoint(flush=False)):
         cr.execute("DELETE FROM wms_rfm_score WHERE run_id = %s", [run_id])
-        start = time.perf_counter()
-        cr.execute(query, params)
-        say("run2_scoring_insert_jit_default_s", time.perf_counter() - start)
+        seconds, _result = benchlib.timed(cr.execute, query, params)
+        say("run2_scoring_insert_jit_default_s", seconds)
 
 
 # --------------------------------------------------------------------------
-def main():
-    args = parse_args()
-    config.parse_config(["-c", args.config, "-d", args.database])
-    registry = Registry(args.database)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        try:
-            run(env, args)
-        finally:
-            cr.rollback()  # nothing after the last commit is kept
-
-
-def run(env, args):
+def run(env, args, report):
     # 1. data
-    start = time.perf_counter()
-    params, steps, counts = generate(env, args)
-    generation = time.perf_counter() - start
+    with Stopwatch() as watch:
+        params, steps, counts = generate(env, args)
+    generation = watch.seconds
     print("== data (committed)")
     for name, value in counts.items():
         say(f"generated_{name}", value)
     say("data_generation_s", generation, "{:.1f}")
+    print("   steps: " + benchlib.steps_text(steps))
+    report.check("no dangling reference", counts["dangling_references"] == 0)
+    settings = env["wms.segmentation.run"]._settings()
     print(
-        "   steps: "
-        + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in steps.items())
-    )
-    window_days, mode, new_days = env["wms.segmentation.run"]._settings()
-    print(
-        f"   settings: window {window_days} days, monetary {mode}, new customers "
-        f"{new_days} days; tracking on (no tracking_disable in the context)"
+        f"   settings: window {settings[0]} days, monetary {settings[1]}; "
+        "tracking on (no tracking_disable in the context)"
     )
 
-    with QueryLog() as log, Phases(log) as phases:
+    with benchlib.QueryLog(capture=is_scoring) as log, Phases(log) as phases:
         for model, method, name in PHASES:
             phases.wrap(env.registry[model], method, name)
 
         # 2. run 1: every tier changes
         print("== run 1: customers without a tier")
-        log_before = snapshot(log)
+        log_before = log.snapshot()
         run1 = timed_run(env, log, phases, "run1")
-        report_run(run1)
-        report_slowest(diff_labels(log, log_before), "run1")
+        report_run(run1, report)
+        print("   run1 slowest statements (calls, total seconds):")
+        benchlib.print_slowest(log.slowest(log_before))
 
         # 3. new deliveries for 1 % of customers
         deliveries, customers = add_new_deliveries(env, params)
@@ -811,17 +685,22 @@ def run(env, args):
 
         # 4. run 2: the steady weekly run
         print("== run 2: 1 % of customers have new deliveries")
-        log_before = snapshot(log)
+        log_before = log.snapshot()
+        phases.calls.pop("scores_sql", None)
         run2 = timed_run(env, log, phases, "run2")
-        report_run(run2)
-        report_slowest(diff_labels(log, log_before), "run2")
-        scoring = log.scoring
+        report_run(run2, report)
+        print("   run2 slowest statements (calls, total seconds):")
+        benchlib.print_slowest(log.slowest(log_before))
+        scoring = log.captured
+        scores_call = phases.calls.get("scores_sql")
 
     # 5. the floor
     print(f"== bare scoring statement (median of {args.runs} runs, run 2's data)")
-    bare, bare_times, bare_row, bare_query, bare_jit_off = bench_bare(env, args.runs)
+    bare, bare_times, bare_row, bare_query, bare_jit_off = bench_bare(
+        env, args.runs, scores_call
+    )
     say("bare_sql_s", bare)
-    print("   runs: " + " ".join(f"{s:.3f}" for s in bare_times))
+    print("   runs: " + benchlib.times_text(bare_times))
     say("bare_sql_jit_off_s", bare_jit_off)
     env.cr.execute(
         """
@@ -832,10 +711,12 @@ def run(env, args):
         [run2["run"].id],
     )
     run2_row = env.cr.fetchone()
-    same = tuple(bare_row) == tuple(run2_row)
     print(
         f"   bare (count, inactive, sum R, sum F, sum M) {tuple(bare_row)}, "
-        f"run 2 {tuple(run2_row)}: {verdict(same)}"
+        f"run 2 {tuple(run2_row)}"
+    )
+    same = report.check(
+        "bare statement scores = run 2 scores", tuple(bare_row) == tuple(run2_row)
     )
     ratio = run2["seconds"] / bare
     say("ratio_run2_bare", ratio, "{:.2f}")
@@ -844,20 +725,19 @@ def run(env, args):
         run2["phases"]["compute_scores"][0] / bare,
         "{:.2f}",
     )
-    maxrss = maxrss_mb()
+    maxrss = benchlib.maxrss_mb()
     say("maxrss_mb", maxrss, "{:.0f}")
-    ok_ratio = ratio <= GOAL_RATIO
-    ok_run1 = run1["seconds"] < GOAL_RUN1_S
-    ok_rss = maxrss < GOAL_MAXRSS_MB
-    print(f"goal ratio_run2_bare<={GOAL_RATIO:g}: {verdict(ok_ratio)}")
-    print(f"goal run1_s<{GOAL_RUN1_S:g}: {verdict(ok_run1)}")
-    print(f"goal maxrss_mb<{GOAL_MAXRSS_MB:g}: {verdict(ok_rss)}")
+    ok_ratio = report.goal(f"ratio_run2_bare<={GOAL_RATIO:g}", ratio <= GOAL_RATIO)
+    ok_run1 = report.goal(f"run1_s<{GOAL_RUN1_S:g}", run1["seconds"] < GOAL_RUN1_S)
+    ok_rss = report.goal(f"maxrss_mb<{GOAL_MAXRSS_MB:g}", maxrss < GOAL_MAXRSS_MB)
 
     if args.explain or not (ok_ratio and ok_run1):
         print("== explain")
         explain(env, bare_query, "the bare statement")
         if scoring:
             explain_scoring(env, scoring, run2["run"].id)
+        else:
+            print("   (no scoring INSERT into wms_rfm_score seen in run 2)")
 
     print("== summary")
     print(
@@ -877,27 +757,15 @@ def run(env, args):
             f"{ph['log_tier_tracking'][0]:.1f} s, activities "
             f"{ph['notify_falls'][0]:.1f} s)."
         )
+    judge = report.judge
     print(
         f"   Run 1 {run1['seconds']:.1f} s: goal < {GOAL_RUN1_S:g} s "
-        f"{verdict(ok_run1)}. Run 2 is {ratio:.2f}x the bare scoring statement "
-        f"({bare:.2f} s): goal <= {GOAL_RATIO:g}x {verdict(ok_ratio)}. Peak RSS "
-        f"{maxrss:.0f} MB: goal < {GOAL_MAXRSS_MB:g} MB {verdict(ok_rss)}. "
-        f"Bare scores = run 2 scores: {verdict(same)}."
+        f"{judge(ok_run1)}. Run 2 is {ratio:.2f}x the bare scoring statement "
+        f"({bare:.2f} s): goal <= {GOAL_RATIO:g}x {judge(ok_ratio)}. Peak RSS "
+        f"{maxrss:.0f} MB: goal < {GOAL_MAXRSS_MB:g} MB {judge(ok_rss)}. "
+        f"Bare scores = run 2 scores: {benchlib.verdict(same)}."
     )
 
 
-def snapshot(log):
-    return {text: tuple(entry) for text, entry in log.by_label.items()}
-
-
-def diff_labels(log, before):
-    items = {}
-    for text, (calls, seconds) in log.by_label.items():
-        old_calls, old_seconds = before.get(text, (0, 0.0))
-        if calls > old_calls:
-            items[text] = (calls - old_calls, seconds - old_seconds)
-    return sorted(items.items(), key=lambda item: -item[1][1])[:6]
-
-
 if __name__ == "__main__":
-    main()
+    benchlib.main(parse_args(), run)

@@ -1,0 +1,419 @@
+"""What the benchmark scripts share: arguments, the database, figures, checks,
+query counting, timing, memory, and generated rows with every NOT NULL column.
+
+Not a benchmark itself: ``tests/run --benchmarks`` runs only ``bench_*.py``.
+Each of those declares at module level, as literals the runner reads without
+importing it (``ast``):
+
+* ``MODULES``: the add-ons its database gets, and nothing more (with their
+  dependencies);
+* optionally ``BASELINE_MODULES``: the add-ons of a second database the
+  script compares with, passed as ``--baseline-database``.
+
+A script runs at full sizes by default, at tiny ones with ``--smoke`` (sizes
+given explicitly win): a smoke run proves that the script still works and
+that its results are right (``sanity`` checks fail the run), not that a goal
+is met (goals are printed but not judged).
+"""
+
+import argparse
+import contextlib
+import re
+import resource
+import statistics
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import Registry
+from odoo.tools import config
+
+PASS, FAIL = "PASS", "FAIL"
+NOT_JUDGED = "not judged at smoke sizes"
+NOT_NULL_COLUMNS = "__NOT_NULL_COLUMNS__"
+NOT_NULL_VALUES = "__NOT_NULL_VALUES__"
+
+
+# --------------------------------------------------------------------------
+# arguments and the database
+# --------------------------------------------------------------------------
+def argument_parser(doc):
+    """The parser every script starts from: --config, --database, --runs and
+    --smoke; the script adds its sizes."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n", 1)[0])
+    parser.add_argument("--config", required=True, help="Odoo configuration file")
+    parser.add_argument("--database", required=True, help="throwaway database")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs (median)")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes: check that the script works and its results are "
+        "right; goals are not judged",
+    )
+    return parser
+
+
+def parse_args(parser, smoke_sizes, argv=None):
+    """Parse; with --smoke, ``smoke_sizes`` replace the defaults (sizes given
+    on the command line still win)."""
+    args = parser.parse_args(argv)
+    if args.smoke:
+        parser.set_defaults(**smoke_sizes)
+        args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    return args
+
+
+@contextlib.contextmanager
+def environment(args):
+    """A superuser environment on ``args.database``, rolled back at the end
+    (a script that keeps something commits it itself)."""
+    config.parse_config(["-c", args.config, "-d", args.database])
+    registry = Registry(args.database)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        try:
+            with no_cron_commit(env):
+                yield env
+        finally:
+            cr.rollback()
+
+
+@contextlib.contextmanager
+def no_cron_commit(env):
+    """A scheduled action's method run by a benchmark stays in its
+    transaction: ``ir.cron._commit_progress`` (which commits, in a cron or
+    not) commits nothing while this is active. The benchmark does not depend
+    on how a module tells its cron from other callers."""
+    cls = type(env["ir.cron"])
+    own = cls.__dict__.get("_commit_progress")
+
+    def _commit_progress(self, processed=0, *, remaining=None, deactivate=False):
+        return float("inf")
+
+    cls._commit_progress = _commit_progress
+    try:
+        yield
+    finally:
+        if own is None:
+            del cls._commit_progress
+        else:
+            cls._commit_progress = own
+
+
+def main(args, run):
+    """Run ``run(env, args, report)`` in a rolled-back environment; exit 1
+    if a sanity check failed, 0 otherwise (goals never fail a run)."""
+    report = Report(args.smoke)
+    with environment(args) as env:
+        run(env, args, report)
+    sys.exit(report.exit_code())
+
+
+# --------------------------------------------------------------------------
+# figures, goals, checks
+# --------------------------------------------------------------------------
+def say(name, value, unit_format="{:.3f}"):
+    """One ``name=value`` line."""
+    text = unit_format.format(value) if isinstance(value, float) else str(value)
+    print(f"{name}={text}", flush=True)
+
+
+def verdict(ok):
+    return PASS if ok else FAIL
+
+
+def times_text(times, unit_format="{:.3f}"):
+    return " ".join(unit_format.format(t) for t in times)
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def steps_text(steps):
+    return ", ".join(f"{name} {seconds:.1f}s" for name, seconds in steps.items())
+
+
+class Report:
+    """Goals and sanity checks of one run. A goal is judged at full sizes
+    only; a failed sanity check makes the script exit non-zero."""
+
+    def __init__(self, smoke):
+        self.smoke = smoke
+        self.failed = []
+
+    def judge(self, ok):
+        """PASS or FAIL for a goal; at smoke sizes, no verdict."""
+        return NOT_JUDGED if self.smoke else verdict(ok)
+
+    def goal(self, text, ok):
+        print(f"goal {text}: {self.judge(ok)}", flush=True)
+        return ok
+
+    def check(self, text, ok):
+        print(f"sanity {text}: {verdict(ok)}", flush=True)
+        if not ok:
+            self.failed.append(text)
+        return ok
+
+    def exit_code(self):
+        if self.failed:
+            print(
+                f"{len(self.failed)} sanity check(s) failed: " + "; ".join(self.failed)
+            )
+            return 1
+        return 0
+
+
+# --------------------------------------------------------------------------
+# time, memory, queries
+# --------------------------------------------------------------------------
+class Stopwatch:
+    """``with Stopwatch() as watch: ...``, then ``watch.seconds``."""
+
+    seconds = 0.0
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
+
+
+def timed(function, *args, **kwargs):
+    """(seconds, result) of one call."""
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+def maxrss_mb():
+    """The process's peak resident set size so far (Linux: KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_mb():
+    """The process's resident set size now."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * resource.getpagesize() / 1024 / 1024
+
+
+def label(query, width=80):
+    """A statement on one line, cut to ``width``."""
+    if isinstance(query, bytes):
+        query = query.decode(errors="replace")
+    text = re.sub(r"\s+", " ", str(query)[:400]).strip()
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+class QueryLog:
+    """Counts the statements of this thread and their time, by statement
+    (its first 80 characters) and, for those that write, by verb and table,
+    through the hook that odoo.sql_db.Cursor.execute calls (as
+    odoo.tools.profiler does). ``capture(query)`` tells which statement to
+    keep, with its parameters, in ``captured`` (the last one seen)."""
+
+    WRITE = re.compile(
+        r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE
+    )
+
+    def __init__(self, capture=None):
+        self.count = 0
+        self.seconds = 0.0
+        self.by_label = defaultdict(lambda: [0, 0.0])
+        self.writes = Counter()
+        self.capture = capture
+        self.captured = None
+
+    def hook(self, _cr, query, params, _start, delay):
+        self.count += 1
+        self.seconds += delay
+        text = label(query)
+        entry = self.by_label[text]
+        entry[0] += 1
+        entry[1] += delay
+        match = self.WRITE.match(text)
+        if match:
+            self.writes[f"{match[1].split()[0].upper()} {match[2]}"] += 1
+        if self.capture and self.capture(query):
+            self.captured = (query, params)
+
+    def __enter__(self):
+        thread = threading.current_thread()
+        if not hasattr(thread, "query_hooks"):
+            thread.query_hooks = []
+        thread.query_hooks.append(self.hook)
+        return self
+
+    def __exit__(self, *exc):
+        threading.current_thread().query_hooks.remove(self.hook)
+
+    def snapshot(self):
+        return {text: tuple(entry) for text, entry in self.by_label.items()}
+
+    def slowest(self, before=None, limit=6):
+        """[(text, (calls, seconds))] of the slowest statements, since
+        ``before`` (a ``snapshot()``) if given."""
+        before = before or {}
+        items = {}
+        for text, (calls, seconds) in self.by_label.items():
+            old_calls, old_seconds = before.get(text, (0, 0.0))
+            if calls > old_calls:
+                items[text] = (calls - old_calls, seconds - old_seconds)
+        return sorted(items.items(), key=lambda item: -item[1][1])[:limit]
+
+    def writes_text(self):
+        if not self.writes:
+            return "none"
+        return ", ".join(f"{key} x{n}" for key, n in sorted(self.writes.items()))
+
+
+def print_slowest(items, indent="     "):
+    for text, (calls, seconds) in items:
+        print(f"{indent}{calls:6d} x {seconds:8.3f} s  {text}")
+
+
+# --------------------------------------------------------------------------
+# generated rows: every NOT NULL column
+# --------------------------------------------------------------------------
+_defaults = {}  # (database, model) -> {field: its default, or _NO_DEFAULT}
+_NO_DEFAULT = object()
+
+
+def not_null_columns(env, model_name):
+    """The columns of the model's table that a row must be given: NOT NULL
+    without a default in the database, or a required stored field of the
+    registry (whichever module defines it)."""
+    model = env[model_name]
+    env.cr.execute(
+        """
+        SELECT column_name FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name = %s
+           AND is_nullable = 'NO' AND column_default IS NULL
+        """,
+        [model._table],
+    )
+    columns = {row[0] for row in env.cr.fetchall()}
+    columns |= {
+        name
+        for name, field in model._fields.items()
+        if field.required and field.store and field.column_type
+    }
+    columns.discard("id")
+    return sorted(columns)
+
+
+def not_null_defaults(env, model_name, explicit):
+    """{column: SQL parameter} for every NOT NULL column of the model that a
+    generated row does not give (``explicit``: its column names): the value
+    the ORM's ``create`` would store, its default, evaluated once per model.
+    A NOT NULL column without a default is an error: the generator must give
+    it."""
+    model = env[model_name]
+    missing = [
+        name for name in not_null_columns(env, model_name) if name not in explicit
+    ]
+    if not missing:
+        return {}
+    known = _defaults.setdefault((env.cr.dbname, model_name), {})
+    todo = [name for name in missing if name not in known]
+    if todo:  # each default evaluated once per model
+        found = model.default_get(todo)
+        known.update({name: found.get(name, _NO_DEFAULT) for name in todo})
+    values = {}
+    for name in missing:
+        field = model._fields.get(name)
+        default = known[name]
+        if default is _NO_DEFAULT and field is not None and field.type == "boolean":
+            default = False  # what the ORM stores for a boolean left out
+        if field is None or default is _NO_DEFAULT:
+            raise RuntimeError(
+                f"{model._table}.{name} is NOT NULL and has no default: the "
+                f"benchmark's generator must give it a value"
+            )
+        values[name] = field.convert_to_column_insert(default, model.browse(), {})
+    return values
+
+
+_INSERT = re.compile(r"INSERT\s+INTO\s+\"?(\w+)\"?\s*\(([^)]*)\)", re.IGNORECASE)
+
+
+def with_not_null(env, query):
+    """``query`` with every INSERT into a model's table completed with the
+    NOT NULL columns it does not give (``not_null_defaults``), and the
+    parameters of their values.
+
+    Each such INSERT lists its columns with ``__NOT_NULL_COLUMNS__`` last,
+    and ends each list of values (each SELECT of a UNION) with
+    ``__NOT_NULL_VALUES__``; an INSERT into a model's table without them is
+    an error, so no generator can forget a column a module adds."""
+    tables = {
+        model._table: name
+        for name, model in env.registry.items()
+        if model._auto and not model._abstract
+    }
+    params = {}
+    parts = re.split(r"(?=\bINSERT\s+INTO\b)", query, flags=re.IGNORECASE)
+    for index, part in enumerate(parts):
+        match = _INSERT.match(part)
+        if not match or match[1] not in tables:
+            if NOT_NULL_COLUMNS in part or NOT_NULL_VALUES in part:
+                raise RuntimeError(f"{NOT_NULL_COLUMNS} outside an INSERT: {part}")
+            continue
+        table, columns = match[1], match[2]
+        if not (
+            columns.rstrip().endswith(NOT_NULL_COLUMNS) and NOT_NULL_VALUES in part
+        ):
+            raise RuntimeError(
+                f"INSERT INTO {table} lists its columns without "
+                f"{NOT_NULL_COLUMNS} last or its values without {NOT_NULL_VALUES}"
+            )
+        explicit = {
+            name.strip().strip('"')
+            for name in columns.replace(NOT_NULL_COLUMNS, "").split(",")
+        }
+        values = not_null_defaults(env, tables[table], explicit)
+        names = {column: f"not_null_{table}_{column}" for column in values}
+        params.update({names[column]: value for column, value in values.items()})
+        parts[index] = part.replace(
+            NOT_NULL_COLUMNS, "".join(f", {column}" for column in values)
+        ).replace(NOT_NULL_VALUES, "".join(f", %({names[c]})s" for c in values))
+    return "".join(parts), params
+
+
+def execute_steps(env, steps, params, timings=None, **replace):
+    """Run the (name, query) steps of a generator, each completed by
+    ``with_not_null``, ``replace``'s ``__KEY__`` markers replaced; add each
+    step's seconds to ``timings``, returned."""
+    timings = {} if timings is None else timings
+    for name, template in steps:
+        query = template
+        for key, value in replace.items():
+            query = query.replace(f"__{key.upper()}__", value)
+        query, extra = with_not_null(env, query)
+        start = time.perf_counter()
+        env.cr.execute(query, {**params, **extra})
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
+    return timings
+
+
+@contextlib.contextmanager
+def fast_load(cr):
+    """Bulk load without the foreign-key triggers (the ids are consistent by
+    construction, and checked after): 3x faster. Needs a superuser; else the
+    load is slower. Yields whether the triggers are off."""
+    cr.execute("SELECT current_setting('is_superuser') = 'on'")
+    fast = cr.fetchone()[0]
+    if fast:
+        cr.execute("SET LOCAL session_replication_role = replica")
+    try:
+        yield fast
+    finally:
+        if fast:  # the measurements run with every trigger, as in production
+            cr.execute("SET LOCAL session_replication_role = origin")
