@@ -212,6 +212,150 @@ def _load_benchlib():
     return module
 
 
+def test_runner_runs_bench_scripts_not_their_helper(tmp_path):
+    runner = _load_runner()
+    for name in ("bench_a.py", "bench_b.py", "benchlib.py", "helper.py"):
+        (tmp_path / name).write_text("MODULES = ['x']\n")
+    assert [p.name for p in runner.benchmark_scripts(tmp_path)] == [
+        "bench_a.py",
+        "bench_b.py",
+    ]
+    names = [p.name for p in runner.benchmark_scripts()]
+    assert "benchlib.py" not in names
+    assert (BENCHMARKS / "benchlib.py").is_file()
+    assert names == [
+        "bench_customer_profile.py",
+        "bench_outbound_requirements.py",
+        "bench_segmentation.py",
+    ]
+
+
+def test_benchmarks_declare_their_modules(tmp_path):
+    """The runner reads MODULES (and BASELINE_MODULES) without importing the
+    script, and refuses a script that declares none or a non-literal."""
+    runner = _load_runner()
+    script = tmp_path / "bench_x.py"
+    script.write_text(
+        "import odoo_that_does_not_exist\n"
+        "MODULES = ['wms_outbound_requirements']\n"
+        "BASELINE_MODULES = ('wms_customer_profile',)\n"
+    )
+    bench = runner.Benchmark(script)
+    assert bench.modules == ["wms_outbound_requirements"]
+    assert bench.baseline_modules == ["wms_customer_profile"]
+    for text in ("X = 1\n", "MODULES = []\n", "MODULES = sorted(['a'])\n"):
+        script.write_text(text)
+        try:
+            runner.Benchmark(script)
+        except runner.Failure as failure:
+            assert "bench_x.py" in str(failure)
+        else:
+            raise AssertionError(f"accepted {text!r}")
+    ours = set(runner.our_addons())
+    declared = {
+        bench.name: bench.modules
+        for bench in map(runner.Benchmark, runner.benchmark_scripts())
+    }
+    assert declared == {
+        "bench_customer_profile.py": ["wms_customer_profile"],
+        "bench_outbound_requirements.py": ["wms_outbound_requirements"],
+        "bench_segmentation.py": ["wms_segmentation"],
+    }
+    assert all(set(modules) <= ours for modules in declared.values())
+
+
+def test_benchmark_databases_get_only_their_modules(tmp_path, monkeypatch):
+    """Each benchmark's database gets its own MODULES; a database whose
+    modules another one contains is copied from it; every use (a benchmark,
+    its baseline) gets a database of its own, each listed for dropping."""
+    runner = _load_runner()
+    for name, depends in (("a", []), ("b", ["a"]), ("c", ["a"])):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__manifest__.py").write_text(repr({"depends": depends}))
+    plan = runner.database_plan(
+        [frozenset(["b"]), frozenset(["a"]), frozenset(["c"])], tmp_path
+    )
+    assert plan == {
+        frozenset(["a"]): None,
+        frozenset(["b"]): frozenset(["a"]),
+        frozenset(["c"]): frozenset(["a"]),
+    }
+    assert next(iter(plan)) == frozenset(["a"])  # the source first
+
+    installs, copies = [], []
+    monkeypatch.setattr(runner, "ADDONS", tmp_path)
+    monkeypatch.setattr(
+        runner,
+        "install",
+        lambda config, dbname, modules, demo=True, say=None: installs.append(
+            (dbname, modules, demo)
+        ),
+    )
+    monkeypatch.setattr(
+        runner,
+        "copy_database",
+        lambda workdir, source, target: copies.append((source, target)),
+    )
+    scripts = {
+        "bench_b.py": "MODULES = ['b']\nBASELINE_MODULES = ['a']\n",
+        "bench_a.py": "MODULES = ['a']\n",
+        "bench_c.py": "MODULES = ['c']\n",
+    }
+    for name, text in scripts.items():
+        (tmp_path / name).write_text(text)
+    benchmarks = [runner.Benchmark(p) for p in runner.benchmark_scripts(tmp_path)]
+    created = []
+    databases = runner.prepare_databases(
+        "odoo.conf", tmp_path, benchmarks, created, say=lambda line: None
+    )
+    assert sorted(databases) == [
+        ("bench_a.py", "main"),
+        ("bench_b.py", "baseline"),
+        ("bench_b.py", "main"),
+        ("bench_c.py", "main"),
+    ]
+    assert len(set(databases.values())) == 4  # one database per use
+    assert sorted(created) == sorted(databases.values())
+    installed = {dbname: modules for dbname, modules, _demo in installs}
+    assert not any(demo for _db, _modules, demo in installs)
+    a_db = databases["bench_a.py", "main"]
+    assert installed[a_db] == ["a"]
+    assert installed[databases["bench_b.py", "main"]] == ["b"]
+    assert installed[databases["bench_c.py", "main"]] == ["c"]
+    assert len(installs) == 3  # "a" installed once, copied for the baseline
+    assert sorted(copies) == sorted(
+        [
+            (a_db, databases["bench_b.py", "main"]),
+            (a_db, databases["bench_c.py", "main"]),
+            (a_db, databases["bench_b.py", "baseline"]),
+        ]
+    )
+    command = runner.benchmark_command(
+        "odoo.conf", benchmarks[1], databases, smoke=True
+    )
+    assert command[-5:] == [
+        "--database",
+        databases["bench_b.py", "main"],
+        "--baseline-database",
+        databases["bench_b.py", "baseline"],
+        "--smoke",
+    ]
+
+
+def test_smoke_is_accepted():
+    runner = _load_runner()
+    args = runner.parse_args(["--benchmarks", "--smoke"])
+    assert args.benchmarks and args.smoke
+    assert not runner.parse_args(["--benchmarks"]).smoke
+    result = _run(sys.executable, str(RUN), "--no-install", "--smoke")
+    assert result.returncode == 2
+    assert "--smoke goes with --benchmarks" in result.stderr
+    for script in runner.benchmark_scripts():
+        result = _run(sys.executable, str(script), "--help")
+        assert result.returncode == 0, result.stderr
+        assert "--smoke" in result.stdout
+
+
 def test_smoke_checks_sanity_not_goals(capsys):
     """A failed sanity check fails a benchmark, at any size; a goal is
     judged at full sizes only, and never fails the run."""
