@@ -19,7 +19,8 @@ Prints one ``name=value`` figure per line, then a short summary:
 * the first KPI refresh, on an empty KPI table (``_cron_refresh_kpi`` over
   every delivery of the window, as after the module's installation), beside
   its aggregate run as one bare SQL statement: medians of ``--runs`` runs,
-  each rolled back to the empty table, their ratio (goal <= 2);
+  each rolled back to the empty table, their ratio (goal <= 2) and where
+  the last run spends its time;
 * the daily KPI refresh (the same scheduled action) beside the same bare
   statement, medians of ``--runs`` runs, their ratio (goal <= 2) and where
   the refresh spends its time. The timed refresh is today's daily run over
@@ -478,8 +479,9 @@ def kpi_rows(env):
 
 def timed_refreshes(env, runs, empty=False):
     """``runs`` refreshes, each rolled back (from an empty KPI table if
-    ``empty``), each followed by the bare aggregate: their medians and the
-    rows of the last refresh and of the last bare aggregate."""
+    ``empty``), each followed by the bare aggregate: their medians, the rows
+    of the last refresh and of the last bare aggregate, and the statements
+    of the last refresh."""
     cr = env.cr
     full_times, bare_times = [], []
     for _run in range(runs):
@@ -487,12 +489,13 @@ def timed_refreshes(env, runs, empty=False):
             if empty:
                 cr.execute("DELETE FROM wms_customer_kpi")
                 env.invalidate_all()
-            elapsed, refreshed = refresh_full(env)
+            with benchlib.QueryLog() as log:
+                elapsed, refreshed = refresh_full(env)
             rows = kpi_rows(env)
         env.invalidate_all()
         full_times.append(elapsed)
-        elapsed, bare_rows = refresh_bare(env)
-        bare_times.append(elapsed)
+        seconds, bare_rows = refresh_bare(env)
+        bare_times.append(seconds)
     return {
         "full": benchlib.median(full_times),
         "bare": benchlib.median(bare_times),
@@ -501,6 +504,8 @@ def timed_refreshes(env, runs, empty=False):
         "refreshed": refreshed,
         "rows": rows,
         "bare_rows": bare_rows,
+        "last_seconds": elapsed,
+        "last_log": log,
     }
 
 
@@ -637,6 +642,15 @@ def bench_export(env, runs):
     }
 
 
+def print_profile(what, seconds, log):
+    """Where a refresh spends its time: SQL, Python, the slowest statements."""
+    print(
+        f"   {what}, {seconds:.3f} s: {log.count} queries {log.seconds:.3f} s in "
+        f"SQL, {seconds - log.seconds:.3f} s in Python; slowest:"
+    )
+    benchlib.print_slowest(log.slowest(limit=5))
+
+
 # --------------------------------------------------------------------------
 def run(env, args, report):
     # 1. data
@@ -667,6 +681,7 @@ def run(env, args, report):
         f"   runs: refresh {benchlib.times_text(first['full_times'])} / bare "
         f"{benchlib.times_text(first['bare_times'])}"
     )
+    print_profile("the last run", first["last_seconds"], first["last_log"])
     report.check(
         "first refresh rows = bare aggregate",
         first["rows"] == set(first["bare_rows"]),
@@ -689,13 +704,7 @@ def run(env, args, report):
     )
     say("kpi_rows_changed_by_daily_refresh", refresh["changed"])
     say("kpi_rows_removed_by_daily_refresh", refresh["removed"])
-    log = refresh["profile_log"]
-    print(
-        f"   one more refresh, {refresh['profile_total']:.3f} s: "
-        f"{log.count} queries {log.seconds:.3f} s in SQL, "
-        f"{refresh['profile_total'] - log.seconds:.3f} s in Python; slowest:"
-    )
-    benchlib.print_slowest(log.slowest(limit=5))
+    print_profile("one more refresh", refresh["profile_total"], refresh["profile_log"])
 
     # 4. sanity
     print("== sanity")
