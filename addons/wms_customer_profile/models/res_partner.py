@@ -182,7 +182,9 @@ class ResPartner(models.Model):
         skip them (``wms.customer.kpi._tz_sql``). ``self`` may be empty (no
         address): the company's, else UTC.
         """
-        partner = self[:1]
+        # self itself when it is one record: a slice would lose the prefetch
+        # of the recordset it was browsed in (one query per record)
+        partner = self if len(self) <= 1 else self[:1]
         company = company or self.env.company
         valid = self.env["wms.customer.kpi"]._valid_timezones()
         for name in (

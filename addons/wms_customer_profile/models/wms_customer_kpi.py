@@ -365,9 +365,12 @@ class WmsCustomerKpi(models.Model):
 
         :param scope: SQL condition on ``todo.id``, the commercial partners
         """
-        joins, tz = self._tz_joins_sql()
+        joins, tz = self._tz_joins_sql(picking="f", address="rp")
         # Raw SQL: one statement fills the date for every partner (and its
-        # contacts, the field is synced from the commercial entity).
+        # contacts, the field is synced from the commercial entity). The
+        # first delivery is found per address and company first, and only
+        # that one converted to a local date: within one time zone, the
+        # first instant is on the first local day.
         self.env.execute_query(
             SQL(
                 """
@@ -376,18 +379,26 @@ class WmsCustomerKpi(models.Model):
                      WHERE wms_customer_since IS NULL
                        AND id = commercial_partner_id
                 ),
-                first AS (
-                    SELECT todo.id AS partner_id,
-                           min(((p.date_done AT TIME ZONE 'UTC')
-                                AT TIME ZONE %(tz)s)::date)
-                               AS first_date
+                firsts AS (
+                    SELECT rp.id AS address_id,
+                           p.company_id,
+                           min(p.date_done) AS first_done
                       FROM todo
                       JOIN res_partner rp ON rp.commercial_partner_id = todo.id
                       JOIN stock_picking p ON p.partner_id = rp.id
                       JOIN stock_picking_type t ON t.id = p.picking_type_id
-                      %(joins)s
                      WHERE %(deliveries)s AND %(scope)s
-                  GROUP BY todo.id
+                  GROUP BY rp.id, p.company_id
+                ),
+                first AS (
+                    SELECT rp.commercial_partner_id AS partner_id,
+                           min(((f.first_done AT TIME ZONE 'UTC')
+                                AT TIME ZONE %(tz)s)::date)
+                               AS first_date
+                      FROM firsts f
+                      JOIN res_partner rp ON rp.id = f.address_id
+                      %(joins)s
+                  GROUP BY rp.commercial_partner_id
                 )
                 UPDATE res_partner rp
                    SET wms_customer_since = first.first_date
