@@ -209,7 +209,8 @@ class TestTiers(WmsSegmentationCase):
         own company's values."""
         self._history(self.best, [400], company=self.main_company)
         self._history(self.worst, [5, 6, 7], company=self.main_company)
-        self._invoice(self.worst, 300, company=self.main_company)
+        # far above the demo customers of the main company, when installed
+        self._invoice(self.worst, 1000000, company=self.main_company)
         self.best.with_company(self.main_company).wms_tier_id = self.tier_vip
         self._run()
         self.assertEqual(self._tier(self.best), self.tier_vip)
