@@ -81,6 +81,22 @@ class TestLocalDates(WmsCustomerProfileCase):
         self.assertEqual(self.address._wms_tz(company=company_b), SHANGHAI)
         self.assertEqual(self.Partner._wms_tz(company_b), SHANGHAI)
 
+    def test_wms_tz_of_many_partners_in_constant_queries(self):
+        """Exports and the delivery watch ask many partners at once: their
+        time zones are read for the whole recordset, not one by one."""
+        Partner = self.env["res.partner"]
+        ids = Partner.create(
+            [
+                {"name": f"TZ batch {i}", "tz": "Asia/Shanghai" if i % 2 else False}
+                for i in range(40)
+            ]
+        ).ids
+        self.env["wms.customer.kpi"]._valid_timezones()
+        self.env.invalidate_all()
+        with self.assertQueryCount(3):
+            zones = [partner._wms_tz() for partner in Partner.browse(ids)]
+        self.assertEqual(zones.count("Asia/Shanghai"), 20)
+
     def test_wms_tz_skips_stale_names(self):
         self._set_tz(customer=SHANGHAI, company=NEW_YORK)
         self._set_stale_tz(self.address)
