@@ -20,11 +20,12 @@ class WmsRfmScore(models.Model):
     # the four log columns (two foreign keys) a run's insert is faster
     _log_access = False
 
+    # indexed by the unique (run_id, partner_id) constraint: every index
+    # more costs each run's insert of a row per customer
     run_id = fields.Many2one(
         "wms.segmentation.run",
         string="Run",
         required=True,
-        index=True,
         ondelete="cascade",
         readonly=True,
     )
@@ -61,7 +62,7 @@ class WmsRfmScore(models.Model):
     r_score = fields.Integer(string="R", readonly=True, aggregator="avg")
     f_score = fields.Integer(string="F", readonly=True, aggregator="avg")
     m_score = fields.Integer(string="M", readonly=True, aggregator="avg")
-    rfm_code = fields.Char(string="RFM Code", readonly=True, index=True)
+    rfm_code = fields.Char(string="RFM Code", readonly=True)
     rule_id = fields.Many2one(
         "wms.segmentation.rule",
         string="Rule",
@@ -83,7 +84,7 @@ class WmsRfmScore(models.Model):
     tier_after_id = fields.Many2one(
         "wms.customer.tier", string="Tier After", readonly=True, ondelete="restrict"
     )
-    changed = fields.Boolean(string="Tier Changed", readonly=True, index=True)
+    changed = fields.Boolean(string="Tier Changed", readonly=True)
 
     _run_partner_uniq = models.Constraint(
         "UNIQUE(run_id, partner_id)", "A customer is scored once per run."

@@ -1,6 +1,7 @@
 # Copyright 2026 WMS Customer Care contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import logging
+import socket
 from datetime import datetime, time, timedelta
 
 import pytz
@@ -624,22 +625,20 @@ class WmsSegmentationRun(models.Model):
 
     def _log_tier_tracking(self):
         """The "Customer Tier: A → B" chatter line of each changed customer,
-        made with mail's own pieces in batches: the tracking values of
-        ``_mail_track`` and the messages of ``_message_log_batch``, which is
-        what ``_message_track`` does for one record at a time.
+        exactly as mail's tracking writes it, in two statements.
+
+        Mail makes the first changed customer's line itself (the values of
+        ``_mail_track``, the message of ``_message_log_batch``: what
+        ``_message_track`` does for one record). Every other line is a copy
+        of its rows, column by column (other modules' columns included),
+        with its own customer, Message-ID and tier values, the latter as
+        ``_mail_track`` gives them for its pair of tiers. A test compares the
+        rows with those of a tier changed by hand.
         """
-        Partner = self.env["res.partner"].with_company(self.company_id)
-        Tier = self.env["wms.customer.tier"]
-        Message = self.env["mail.message"]
-        TrackingValue = self.env["mail.tracking.value"].sudo()
-        tracked = Partner.fields_get(
-            ["wms_tier_id"],
-            attributes=("string", "type", "selection", "currency_field"),
-        )
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT partner_id, tier_before_id
+                SELECT partner_id, tier_before_id, tier_after_id
                   FROM wms_rfm_score
                  WHERE run_id = %s AND changed
                  ORDER BY partner_id
@@ -647,28 +646,128 @@ class WmsSegmentationRun(models.Model):
                 self.id,
             )
         )
-        for index in range(0, len(rows), WRITE_BATCH):
-            batch = rows[index : index + WRITE_BATCH]
-            partners = Partner.browse([partner_id for partner_id, _tier in batch])
-            values_list = []
-            for partner, (_partner_id, before) in zip(partners, batch, strict=True):
-                _changes, commands = partner._mail_track(
+        if not rows:
+            return
+        Partner = self.env["res.partner"].with_company(self.company_id)
+        Tier = self.env["wms.customer.tier"]
+        Message = self.env["mail.message"].sudo()
+        TrackingValue = self.env["mail.tracking.value"].sudo()
+        tracked = Partner.fields_get(
+            ["wms_tier_id"],
+            attributes=("string", "type", "selection", "currency_field"),
+        )
+        # the tracking values of each pair of tiers, as mail computes them
+        # (a partner already holds its new tier)
+        pair_values = {}
+        for partner_id, before, after in rows:
+            if (before, after) not in pair_values:
+                _changes, commands = Partner.browse(partner_id)._mail_track(
                     tracked, {"wms_tier_id": Tier.browse(before)}
                 )
-                values_list.append([values for _cmd, _id, values in commands])
-            messages = partners._message_log_batch(
-                {partner.id: "" for partner in partners}
-            )
-            TrackingValue.create(
-                [
-                    dict(values, mail_message_id=message.id)
-                    for message, tracking in zip(messages, values_list, strict=True)
-                    for values in tracking
-                ]
-            )
-            self.env.flush_all()
-            self.env.invalidate_all()
+                [values] = [values for _command, _id, values in commands]
+                pair_values[before, after] = values
+        # the first line, by mail itself
+        first_id, first_before, first_after = rows[0]
+        message = Partner.browse(first_id)._message_log_batch({first_id: ""})
+        tracking = TrackingValue.create(
+            dict(pair_values[first_before, first_after], mail_message_id=message.id)
+        )
+        self.env.flush_all()
+        if len(rows) > 1:
+            self._copy_tracking_lines(message, tracking, rows[1:], pair_values)
         Message.invalidate_model()
+        TrackingValue.invalidate_model()
+        Partner.invalidate_model(["message_ids"])
+
+    def _copy_tracking_lines(self, message, tracking, rows, pair_values):
+        """Copy ``message`` and its ``tracking`` value onto the partners of
+        ``rows`` (partner, tier before, tier after), with the tracking values
+        of their pair of tiers: see ``_log_tier_tracking``."""
+        Message, TrackingValue = message, tracking
+
+        def columns(records, skip):
+            return [
+                name
+                for name, field in records._fields.items()
+                if field.store and field.column_type and name not in skip
+            ]
+
+        message_columns = columns(Message, {"id", "res_id", "message_id"})
+        value_keys = sorted(next(iter(pair_values.values())))
+        tracking_columns = columns(
+            TrackingValue, {"id", "mail_message_id", *value_keys}
+        )
+        pairs = SQL(", ").join(
+            SQL(
+                "(%s::int, %s::int, %s)",
+                before,
+                after,
+                SQL(", ").join(
+                    SQL(
+                        "%s::%s",
+                        TrackingValue._fields[key].convert_to_column(
+                            values[key], TrackingValue
+                        ),
+                        SQL(TrackingValue._fields[key].column_type[1]),
+                    )
+                    for key in value_keys
+                ),
+            )
+            for (before, after), values in pair_values.items()
+        )
+        ident = SQL.identifier
+        # Raw SQL: copies of rows mail has just written, a statement per table
+        # for the whole run instead of two ORM creates per customer
+        self.env.execute_query(
+            SQL(
+                """
+                WITH changes AS (
+                    SELECT * FROM unnest(%(partners)s::int[], %(befores)s::int[],
+                                         %(afters)s::int[])
+                        AS c(partner_id, tier_before, tier_after)
+                ),
+                pairs (tier_before, tier_after, %(value_columns)s) AS (
+                    VALUES %(pairs)s
+                ),
+                messages AS (
+                    INSERT INTO mail_message (%(message_columns)s, res_id, message_id)
+                    SELECT %(message_values)s, c.partner_id,
+                           format('<%%s.%%s-openerp-message-notify@%%s>',
+                                  lpad((random() * 1e15)::bigint::text, 15, '0'),
+                                  to_char(extract(epoch FROM clock_timestamp()),
+                                          'FM9999999999.000000000000000'),
+                                  %(host)s)
+                      FROM mail_message m, changes c
+                     WHERE m.id = %(message)s
+                    RETURNING id, res_id
+                )
+                INSERT INTO mail_tracking_value (%(tracking_columns)s,
+                                                 mail_message_id, %(value_columns)s)
+                SELECT %(tracking_values)s, msg.id, %(pair_values)s
+                  FROM messages msg
+                  JOIN changes c ON c.partner_id = msg.res_id
+                  JOIN pairs p ON p.tier_before IS NOT DISTINCT FROM c.tier_before
+                              AND p.tier_after IS NOT DISTINCT FROM c.tier_after,
+                       mail_tracking_value tv
+                 WHERE tv.id = %(tracking)s
+                """,
+                partners=[row[0] for row in rows],
+                befores=[row[1] for row in rows],
+                afters=[row[2] for row in rows],
+                value_columns=SQL(", ").join(ident(key) for key in value_keys),
+                pairs=pairs,
+                message_columns=SQL(", ").join(ident(c) for c in message_columns),
+                message_values=SQL(", ").join(ident("m", c) for c in message_columns),
+                host=socket.gethostname(),
+                message=Message.id,
+                tracking_columns=SQL(", ").join(ident(c) for c in tracking_columns),
+                tracking_values=SQL(", ").join(
+                    ident("tv", c) for c in tracking_columns
+                ),
+                pair_values=SQL(", ").join(ident("p", key) for key in value_keys),
+                tracking=TrackingValue.id,
+            )
+        )
 
     def _notify_falls(self):
         """One activity for the account manager of each customer who fell to

@@ -44,9 +44,14 @@ class TestTierTracking(WmsSegmentationCase):
     def test_batch_tracking_is_what_the_orm_writes(self):
         tracked_env = self.env(context=dict(self.env.context, tracking_disable=False))
         by_hand = self._customer("Tier Set By Hand").with_env(tracked_env)
+        # the run's first line is made by mail itself, the others are copies
+        # of it: compare a copy
+        first = self._customer("Tier Set By A Run, First")
         scored = self._customer("Tier Set By A Run")
-        self._history(scored, [5, 6, 7])
-        self._invoice(scored, 1000)
+        self.assertLess(first.id, scored.id)
+        for customer in (first, scored):
+            self._history(customer, [5, 6, 7])
+            self._invoice(customer, 1000)
         # as if created earlier: mail tracks no record created in the same
         # transaction
         self.env.flush_all()
@@ -57,9 +62,16 @@ class TestTierTracking(WmsSegmentationCase):
         self.env.cr.precommit.run()  # mail's tracking is logged before commit
         run = self._run(env=tracked_env)
         self.assertEqual(self._score(run, scored).tier_after_id, self.tier_vip)
+        self.assertEqual(run.change_count, 2)
         orm_message, orm_values = self._tracking_rows(by_hand)
         run_message, run_values = self._tracking_rows(scored)
         self.assertEqual(run_message, orm_message)
         self.assertEqual(run_values, orm_values)
         self.assertEqual(len(run_values), 1)
         self.assertEqual(run_values[0]["new_value_char"], "VIP")
+        self.assertEqual(self._tracking_rows(first), (orm_message, orm_values))
+        # the copies are lines of their own customer, in its chatter
+        self.assertEqual(len(scored.message_ids.tracking_value_ids), 1)
+        self.assertNotEqual(
+            scored.message_ids.tracking_value_ids, first.message_ids.tracking_value_ids
+        )

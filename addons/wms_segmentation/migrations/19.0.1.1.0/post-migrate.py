@@ -4,6 +4,7 @@
 
 The period used to be a setting that overrode every rule; the shipped rule
 ``rule_new`` (created by this update) takes its value, and the setting goes.
+Scores lose their ``is_new`` column and three indexes.
 """
 
 from odoo import SUPERUSER_ID, api
@@ -26,3 +27,6 @@ def migrate(cr, version):
             rule.customer_since_days = days
     param.unlink()
     cr.execute("ALTER TABLE wms_rfm_score DROP COLUMN IF EXISTS is_new")
+    # indexes no query needs, which each run's insert had to maintain
+    for column in ("run_id", "rfm_code", "changed"):
+        cr.execute(f"DROP INDEX IF EXISTS wms_rfm_score__{column}_index")
