@@ -109,27 +109,21 @@ class TestIntegratorApi(HttpCase, WmsSegmentationCase):
         an AccessError, over XML-RPC and /json/2 alike."""
         run = self._run()
         score = self._score(run, self.customer_x)
-        employee = new_test_user(
-            self.env,
-            login="wms_seg_employee",
-            password="wms_seg_employee_pw",
-            groups="base.group_user",
-            company_ids=[(6, 0, [self.main_company.id, self.company_x.id])],
-        )
-        new_test_user(
-            self.env,
-            login="wms_seg_billing",
-            password="wms_seg_billing_pw",
-            groups=f"account.group_account_invoice,{USER_GROUP}",
-            company_ids=[(6, 0, [self.main_company.id, self.company_x.id])],
-        )
-        new_test_user(
-            self.env,
-            login="wms_seg_auditor",
-            password="wms_seg_auditor_pw",
-            groups=f"account.group_account_readonly,{USER_GROUP}",
-            company_ids=[(6, 0, [self.main_company.id, self.company_x.id])],
-        )
+        users = {
+            login: new_test_user(
+                self.env,
+                login=login,
+                password=f"{login}_pw",
+                groups=groups,
+                company_ids=[(6, 0, [self.main_company.id, self.company_x.id])],
+            )
+            for login, groups in (
+                ("wms_seg_employee", "base.group_user"),
+                ("wms_seg_billing", f"account.group_account_invoice,{USER_GROUP}"),
+                ("wms_seg_auditor", f"account.group_account_readonly,{USER_GROUP}"),
+            )
+        }
+        employee = users["wms_seg_employee"]
         db = get_db_name()
 
         def read(login, model, record, fname):
