@@ -72,16 +72,21 @@ class StockPicking(models.Model):
         self._wms_refresh_customer_kpi()
         return res
 
+    def _wms_deliveries(self):
+        """These transfers that are deliveries, whatever their state: outgoing
+        and not a return (a return to a vendor is outgoing too, but has
+        ``return_id``). The Python twin of
+        ``wms.customer.kpi._delivery_conditions``; every WMS module uses it."""
+        return self.filtered(
+            lambda p: p.picking_type_code == "outgoing" and not p.return_id
+        )
+
     def _wms_refresh_customer_kpi(self):
         """Refresh the KPIs of the customers these done pickings concern:
         deliveries count for their own customer, returns for the customer of
         the delivery they return. One aggregate for all of them."""
         done = self.filtered(lambda p: p.state == "done")
-        deliveries = done.filtered(
-            lambda p: p.picking_type_code == "outgoing" and not p.return_id
-        )
-        returned = done.return_id.filtered(lambda p: p.picking_type_code == "outgoing")
-        concerned = deliveries | returned
+        concerned = done._wms_deliveries() | done.return_id._wms_deliveries()
         partners = concerned.partner_id.commercial_partner_id
         if partners:
             # KPI rows are derived figures that the validating warehouse user

@@ -170,15 +170,6 @@ class StockPicking(models.Model):
         backorders._wms_sync_requirements()
         return backorders
 
-    def _wms_is_customer_delivery(self):
-        """Whether this transfer delivers to a customer: outgoing and not a
-        return (a return to a vendor is outgoing too, but has ``return_id``).
-        The shared definition of a delivery, as in
-        ``wms.customer.kpi._delivery_conditions`` (wms_customer_profile),
-        whatever the state."""
-        self.ensure_one()
-        return self.picking_type_code == "outgoing" and not self.return_id
-
     def _wms_sync_requirements(self):
         """Make the requirement lines of these open outgoing transfers match
         the requirements of their customer that apply to them.
@@ -195,9 +186,7 @@ class StockPicking(models.Model):
         their requirement no longer applies (archived, another customer).
         Only customer deliveries get requirements, not returns to a vendor.
         """
-        pickings = self.filtered(
-            lambda p: p._wms_is_customer_delivery() and p.state not in OPEN_STATES
-        )
+        pickings = self._wms_deliveries().filtered(lambda p: p.state not in OPEN_STATES)
         if not pickings:
             return
         # The user confirming a delivery (a salesperson through a sale order,
