@@ -11,19 +11,13 @@ class WmsCustomerTier(models.Model):
     def _unlink_except_in_rfm_history(self):
         """A tier that segmentation runs moved customers from or to is part
         of their history: like a tier in use, archive it instead."""
-        # sudo: the history of every company counts, not only the user's
-        used = (
-            self.env["wms.rfm.score"]
-            .sudo()
-            .search(
-                [
-                    "|",
-                    ("tier_before_id", "in", self.ids),
-                    ("tier_after_id", "in", self.ids),
-                ]
-            )
-        )
-        tiers = self & (used.tier_before_id | used.tier_after_id)
+        # sudo: the history of every company counts, not only the user's.
+        # The distinct tiers only: a tier may stand on millions of scores.
+        Score = self.env["wms.rfm.score"].sudo()
+        tiers = self.browse()
+        for fname in ("tier_before_id", "tier_after_id"):
+            for (tier,) in Score._read_group([(fname, "in", self.ids)], [fname]):
+                tiers |= tier
         if tiers:
             raise UserError(
                 self.env._(
