@@ -683,7 +683,6 @@ class WmsSegmentationRun(models.Model):
         """Copy ``message`` and its ``tracking`` value onto the partners of
         ``rows`` (partner, tier before, tier after), with the tracking values
         of their pair of tiers: see ``_log_tier_tracking``."""
-        Message, TrackingValue = message, tracking
 
         def columns(records, skip):
             return [
@@ -692,11 +691,9 @@ class WmsSegmentationRun(models.Model):
                 if field.store and field.column_type and name not in skip
             ]
 
-        message_columns = columns(Message, {"id", "res_id", "message_id"})
+        message_columns = columns(message, {"id", "res_id", "message_id"})
         value_keys = sorted(next(iter(pair_values.values())))
-        tracking_columns = columns(
-            TrackingValue, {"id", "mail_message_id", *value_keys}
-        )
+        tracking_columns = columns(tracking, {"id", "mail_message_id", *value_keys})
         pairs = SQL(", ").join(
             SQL(
                 "(%s::int, %s::int, %s)",
@@ -705,10 +702,8 @@ class WmsSegmentationRun(models.Model):
                 SQL(", ").join(
                     SQL(
                         "%s::%s",
-                        TrackingValue._fields[key].convert_to_column(
-                            values[key], TrackingValue
-                        ),
-                        SQL(TrackingValue._fields[key].column_type[1]),
+                        tracking._fields[key].convert_to_column(values[key], tracking),
+                        SQL(tracking._fields[key].column_type[1]),
                     )
                     for key in value_keys
                 ),
@@ -759,13 +754,13 @@ class WmsSegmentationRun(models.Model):
                 message_columns=SQL(", ").join(ident(c) for c in message_columns),
                 message_values=SQL(", ").join(ident("m", c) for c in message_columns),
                 host=socket.gethostname(),
-                message=Message.id,
+                message=message.id,
                 tracking_columns=SQL(", ").join(ident(c) for c in tracking_columns),
                 tracking_values=SQL(", ").join(
                     ident("tv", c) for c in tracking_columns
                 ),
                 pair_values=SQL(", ").join(ident("p", key) for key in value_keys),
-                tracking=TrackingValue.id,
+                tracking=tracking.id,
             )
         )
 
