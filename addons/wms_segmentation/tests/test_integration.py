@@ -72,7 +72,11 @@ class TestIntegratorApi(HttpCase, WmsSegmentationCase):
             self._call("wms_seg_reader", "run_segmentation")
         self.assertIn("Only Customer Care managers", caught.exception.faultString)
 
-    def _json2(self, user, method, **params):
+    def _json2(
+        self, user, method, model="wms.segmentation.run", context=None, **params
+    ):
+        """POST /json/2/<model>/<method> as ``user`` with an API key, in
+        company X (plus ``context``)."""
         key = (
             self.env["res.users.apikeys"]
             .with_user(user)
@@ -82,9 +86,10 @@ class TestIntegratorApi(HttpCase, WmsSegmentationCase):
                 expiration_date=datetime.now() + timedelta(days=1),
             )
         )
+        context = {"allowed_company_ids": [self.company_x.id], **(context or {})}
         return self.url_open(
-            f"/json/2/wms.segmentation.run/{method}",
-            json={**params, "context": {"allowed_company_ids": [self.company_x.id]}},
+            f"/json/2/{model}/{method}",
+            json={**params, "context": context},
             headers={
                 "Authorization": f"bearer {key}",
                 "X-Odoo-Database": get_db_name(),
@@ -156,19 +161,12 @@ class TestIntegratorApi(HttpCase, WmsSegmentationCase):
                     800,
                 )
                 self.assertEqual(read(login, "wms.rfm.score", score, "monetary"), 800)
-        key = (
-            self.env["res.users.apikeys"]
-            .with_user(employee)
-            ._generate(
-                scope="rpc",
-                name="WMS revenue test",
-                expiration_date=datetime.now() + timedelta(days=1),
-            )
-        )
-        response = self.url_open(
-            "/json/2/res.partner/read",
-            json={"ids": self.customer_x.ids, "fields": ["wms_rfm_monetary"]},
-            headers={"Authorization": f"bearer {key}", "X-Odoo-Database": db},
+        response = self._json2(
+            employee,
+            "read",
+            model="res.partner",
+            ids=self.customer_x.ids,
+            fields=["wms_rfm_monetary"],
         )
         self.assertEqual(response.status_code, 403, response.text)
         self.assertEqual(response.json()["name"], "odoo.exceptions.AccessError")
@@ -188,27 +186,9 @@ class TestIntegratorApi(HttpCase, WmsSegmentationCase):
                 type(self.env["ir.cron"]), "_commit_progress", autospec=True
             ) as commit,
         ):
-            response = self.url_open(
-                "/json/2/wms.segmentation.run/run_segmentation",
-                json={
-                    "context": {
-                        "allowed_company_ids": [self.company_x.id],
-                        "cron_id": self.env.ref(
-                            "wms_segmentation.ir_cron_run_segmentation"
-                        ).id,
-                    }
-                },
-                headers={
-                    "Authorization": "bearer "
-                    + self.env["res.users.apikeys"]
-                    .with_user(self.integrator)
-                    ._generate(
-                        scope="rpc",
-                        name="WMS cron spoof",
-                        expiration_date=datetime.now() + timedelta(days=1),
-                    ),
-                    "X-Odoo-Database": get_db_name(),
-                },
+            cron = self.env.ref("wms_segmentation.ir_cron_run_segmentation")
+            response = self._json2(
+                self.integrator, "run_segmentation", context={"cron_id": cron.id}
             )
         self.assertEqual(response.status_code, 200, response.text)
         commit.assert_not_called()
