@@ -1,0 +1,215 @@
+# Copyright 2026 WMS Customer Care contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
+
+from odoo import api, fields, models
+
+_logger = logging.getLogger(__name__)
+
+
+class HelpdeskTicketSla(models.Model):
+    _inherit = "helpdesk.ticket.sla"
+
+    wms_kind = fields.Selection(related="sla_id.wms_kind", store=True)
+    wms_warn_date = fields.Datetime(
+        string="Warn On",
+        compute="_compute_wms_warn_date",
+        store=True,
+        help="The deadline minus the policy's warning, in working hours.",
+    )
+    wms_at_risk = fields.Boolean(
+        string="At Risk",
+        readonly=True,
+        help="The warning date passed while the line was in progress.",
+    )
+    wms_activity_id = fields.Many2one(
+        "mail.activity",
+        string="SLA Activity",
+        readonly=True,
+        ondelete="set null",
+        help="The 'at risk' or 'breached' activity scheduled for this line.",
+    )
+
+    # the watch cron reads only in-progress lines by date
+    _wms_deadline_idx = models.Index("(deadline) WHERE state = 'in_progress'")
+    _wms_warn_idx = models.Index(
+        "(wms_warn_date) WHERE state = 'in_progress' AND wms_at_risk IS NOT TRUE"
+    )
+
+    @api.depends("deadline", "sla_id.wms_warn_hours")
+    def _compute_wms_warn_date(self):
+        for line in self:
+            warn = line.sla_id.wms_warn_hours
+            calendar = line.ticket_id.team_id.resource_calendar_id
+            if not line.deadline or not warn or not calendar:
+                line.wms_warn_date = line.deadline
+                continue
+            line.wms_warn_date = calendar.plan_hours(
+                -warn, line.deadline, compute_leaves=True
+            )
+
+    @api.depends("sla_id")
+    def _compute_sla_data(self):
+        res = super()._compute_sla_data()
+        # A response line is met by the first response, never by a stage
+        # (OCA would accomplish it at once, its policy has no target stage).
+        for line in self.filtered(lambda r: r.sla_id.wms_kind == "response"):
+            ticket = line.ticket_id
+            if ticket.wms_first_response_date:
+                line.state = "accomplished"
+            elif ticket.stage_id in line.sla_id.ignore_stage_ids:
+                line.state = "on_hold"
+            else:
+                line.state = "in_progress"
+        return res
+
+    def _stage_recompute(self):
+        if self.sla_id.wms_kind != "response":
+            return super()._stage_recompute()
+        # Same clock as OCA's (consumed time, pause in the ignored stages,
+        # expiry once past the deadline), but the stage never meets the line,
+        # and a met line stays met when the ticket goes back.
+        self.ensure_one()
+        if self.state in ("accomplished", "expired"):
+            return
+        now = fields.Datetime.now()
+        deadline = self.deadline
+        if self.state == "in_progress":
+            calendar = self.ticket_id.team_id.resource_calendar_id
+            self.consumed_time += calendar.get_work_hours_count(
+                self.last_state_date, now, compute_leaves=True
+            )
+        if self.state == "in_progress" and deadline and deadline <= now:
+            self.state = "expired"
+        elif self.ticket_id.stage_id in self.sla_id.ignore_stage_ids:
+            self.state = "on_hold"
+        else:
+            self.state = "in_progress"
+        self.last_state_date = now
+
+    def write(self, vals):
+        res = super().write(vals)
+        if vals.get("state") == "accomplished":
+            self._wms_close_activities()
+        return res
+
+    def _wms_close_activities(self, feedback=None):
+        """Mark the SLA activities of these lines done."""
+        activities = self.wms_activity_id.exists()
+        if activities:
+            # sudo: the activity belongs to whoever was warned; the line is
+            # met by someone else's action (a reply, a stage change)
+            activities.sudo().action_feedback(
+                feedback=feedback or self.env._("SLA met.")
+            )
+
+    # ------------------------------------------------------------------
+    # Watch
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_wms_sla_watch(self):
+        """The scheduled action (every 5 minutes)."""
+        return self._wms_sla_watch(in_cron=True)
+
+    @api.model
+    def _wms_sla_watch(self, in_cron=False):
+        """Warn before, and mark breaches when they happen.
+
+        - in-progress lines past their deadline become expired now, not at
+          the next stage change; the team leader gets one activity;
+        - in-progress lines past their warning date get one "SLA at risk"
+          activity for the ticket's user, else the team leader.
+
+        Each line is handled once: the state and the ``wms_at_risk`` flag
+        change with the activity, so a re-run schedules nothing.
+
+        :param in_cron: commit after each step (``_commit_progress``); only
+            the scheduled action passes it, never a caller
+        :return: (number of lines breached, number of lines at risk)
+        """
+        now = fields.Datetime.now()
+        breached = self.search(
+            [("state", "=", "in_progress"), ("deadline", "<=", now)], order="id"
+        )
+        at_risk = self.search(
+            [
+                ("state", "=", "in_progress"),
+                ("wms_at_risk", "=", False),
+                ("wms_warn_date", "<=", now),
+                ("deadline", ">", now),
+            ],
+            order="id",
+        )
+        if in_cron:
+            self.env["ir.cron"]._commit_progress(remaining=len(breached) + len(at_risk))
+        if breached:
+            breached._wms_breach()
+            if in_cron:
+                self.env["ir.cron"]._commit_progress(
+                    len(breached), remaining=len(at_risk)
+                )
+        if at_risk:
+            at_risk._wms_warn()
+            if in_cron:
+                self.env["ir.cron"]._commit_progress(len(at_risk), remaining=0)
+        if breached or at_risk:
+            _logger.info(
+                "SLA watch: %s lines breached, %s at risk", len(breached), len(at_risk)
+            )
+        return len(breached), len(at_risk)
+
+    def _wms_breach(self):
+        self._wms_close_activities(feedback=self.env._("SLA breached."))
+        self.write({"state": "expired", "last_state_date": fields.Datetime.now()})
+        activity_type = self.env.ref(
+            "wms_service_tickets.mail_activity_type_sla_breached"
+        )
+        self._wms_schedule(
+            activity_type,
+            lambda line: line.ticket_id.team_id.user_id or line.ticket_id.user_id,
+            self.env._("SLA breached: %(sla)s"),
+        )
+
+    def _wms_warn(self):
+        self.write({"wms_at_risk": True})
+        activity_type = self.env.ref(
+            "wms_service_tickets.mail_activity_type_sla_at_risk"
+        )
+        self._wms_schedule(
+            activity_type,
+            lambda line: line.ticket_id.user_id or line.ticket_id.team_id.user_id,
+            self.env._("SLA at risk: %(sla)s"),
+        )
+
+    def _wms_schedule(self, activity_type, responsible, summary):
+        """One activity per line, linked to it, due on the line's deadline."""
+        ticket_model = self.env["ir.model"]._get_id("helpdesk.ticket")
+        vals_list, lines = [], self.browse()
+        for line in self:
+            user = responsible(line)
+            if not user:
+                continue
+            vals_list.append(
+                {
+                    "res_model_id": ticket_model,
+                    "res_id": line.ticket_id.id,
+                    "activity_type_id": activity_type.id,
+                    "summary": summary % {"sla": line.sla_id.name},
+                    "user_id": user.id,
+                    "date_deadline": self.env["res.partner"]._wms_local_date(
+                        line.deadline,
+                        self.env["res.partner"]._wms_user_tz(
+                            user,
+                            line.ticket_id.company_id.partner_id._wms_tz(
+                                company=line.ticket_id.company_id
+                            ),
+                        ),
+                    ),
+                }
+            )
+            lines |= line
+        # sudo: the cron (or the user whose action ran it) schedules for
+        # others; the lines were selected above
+        activities = self.env["mail.activity"].sudo().create(vals_list)
+        for line, activity in zip(lines, activities, strict=True):
+            line.wms_activity_id = activity
