@@ -408,6 +408,8 @@ class TestCustomerKpi(WmsCustomerProfileCase):
         returned_branch = self._return(done_branch)
         open_own = self._create_delivery(self.customer_contact)
         open_own.action_confirm()
+        # not late: scheduled "now" would be late once the clock ticks a second
+        open_own.scheduled_date = fields.Datetime.now() + timedelta(days=2)
         done_own = self._deliver(self.customer_contact)
         Picking = self.env["stock.picking"]
         empty = Picking.browse()
