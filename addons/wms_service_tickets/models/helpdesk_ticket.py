@@ -492,7 +492,7 @@ class HelpdeskTicket(models.Model):
             "user_id": user.id,
             "wms_exception_type_id": exception_type.id,
             "wms_picking_id": picking.id,
-            "wms_return_picking_id": request.get("return_picking", picking.browse()).id,
+            "wms_return_picking_id": (request.get("return_picking") or picking.browse()).id,
             "wms_dedupe_key": key,
         }
         if source:
@@ -510,7 +510,10 @@ class HelpdeskTicket(models.Model):
         """
         # sudo: routing reads team members and their open tickets, which the
         # reporting user may not see
-        team = (exception_type.team_id or company._wms_default_ticket_team()).sudo()
+        team = exception_type.team_id
+        if not team or team.company_id not in (company, company.browse()):
+            team = company._wms_default_ticket_team()
+        team = team.sudo()
         customer = partner.commercial_partner_id.with_company(company)
         tier = customer.wms_tier_id
         priority = max(exception_type.priority or "0", tier.ticket_priority or "0")

@@ -35,8 +35,8 @@ class WmsExceptionType(models.Model):
     team_id = fields.Many2one(
         "helpdesk.ticket.team",
         string="Team",
-        check_company=True,
-        help="Team the tickets go to. Empty: the Customer Care team.",
+        help="Team the tickets go to. Empty, or a team of another company "
+        "than the ticket's: the Customer Care team.",
     )
     priority = fields.Selection(
         TICKET_PRIORITIES,
