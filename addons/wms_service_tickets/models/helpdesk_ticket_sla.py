@@ -95,7 +95,7 @@ class HelpdeskTicketSla(models.Model):
 
     def _wms_close_activities(self, feedback=None):
         """Mark the SLA activities of these lines done."""
-        activities = self.wms_activity_id.exists()
+        activities = self.wms_activity_id.exists().filtered("active")
         if activities:
             # sudo: the activity belongs to whoever was warned; the line is
             # met by someone else's action (a reply, a stage change)
