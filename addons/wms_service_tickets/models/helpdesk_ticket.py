@@ -492,7 +492,9 @@ class HelpdeskTicket(models.Model):
             "user_id": user.id,
             "wms_exception_type_id": exception_type.id,
             "wms_picking_id": picking.id,
-            "wms_return_picking_id": (request.get("return_picking") or picking.browse()).id,
+            "wms_return_picking_id": (
+                request.get("return_picking") or picking.browse()
+            ).id,
             "wms_dedupe_key": key,
         }
         if source:

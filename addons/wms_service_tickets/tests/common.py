@@ -62,9 +62,7 @@ class WmsServiceTicketsCase(WmsCustomerProfileCase):
             {
                 "user_id": cls.team_leader.id,
                 "user_ids": [
-                    Command.set(
-                        (cls.agent_1 | cls.agent_2 | cls.account_manager).ids
-                    )
+                    Command.set((cls.agent_1 | cls.agent_2 | cls.account_manager).ids)
                 ],
             }
         )
@@ -106,9 +104,7 @@ class WmsServiceTicketsCase(WmsCustomerProfileCase):
         """Run at ``when`` (naive UTC), the database clock included: a
         ticket's creation date, which the SLA counts from, is the
         transaction's."""
-        with freeze_time(when), patch.object(
-            type(self.env.cr), "now", lambda cr: when
-        ):
+        with freeze_time(when), patch.object(type(self.env.cr), "now", lambda cr: when):
             yield
 
     def _ticket(self, partner, exception_type=None, user=None, **vals):

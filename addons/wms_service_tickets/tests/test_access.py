@@ -1,7 +1,10 @@
 # Copyright 2026 WMS Customer Care contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from psycopg2 import IntegrityError
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import WmsServiceTicketsCase
 
@@ -12,7 +15,9 @@ class TestAccess(WmsServiceTicketsCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.delivery = cls._deliver(cls.normal, qty=4)
-        cls.employee = new_test_user(cls.env, login="wms_employee", groups="base.group_user")
+        cls.employee = new_test_user(
+            cls.env, login="wms_employee", groups="base.group_user"
+        )
         cls.portal_user = new_test_user(
             cls.env, login="wms_portal", groups="base.group_portal"
         )
@@ -65,7 +70,9 @@ class TestAccess(WmsServiceTicketsCase):
                 "damaged", picking_id=self.delivery.id
             )
         self.assertFalse(
-            self.Ticket.search([("wms_picking_id", "in", [self.delivery.id, other_delivery.id])])
+            self.Ticket.search(
+                [("wms_picking_id", "in", [self.delivery.id, other_delivery.id])]
+            )
         )
 
     def test_bad_input_is_a_clear_error(self):
@@ -75,10 +82,16 @@ class TestAccess(WmsServiceTicketsCase):
             ({"picking_id": 999999999}, "does not exist"),
             ({}, "Give the delivery"),
             ({"source_model": "no.such.model", "source_id": 1}, "Unknown source"),
-            ({"source_model": "stock.picking", "source_id": 999999999}, "Unknown source"),
+            (
+                {"source_model": "stock.picking", "source_id": 999999999},
+                "Unknown source",
+            ),
         ):
             code = "no_such_code" if "Unknown exception" in message else "damaged"
-            with self.subTest(kwargs=kwargs), self.assertRaisesRegex(UserError, message):
+            with (
+                self.subTest(kwargs=kwargs),
+                self.assertRaisesRegex(UserError, message),
+            ):
                 Ticket.wms_report_exception(code, **kwargs)
 
     def test_source_record_is_checked_and_recorded(self):
@@ -131,10 +144,8 @@ class TestAccess(WmsServiceTicketsCase):
             )
 
     def test_code_is_unique(self):
-        from psycopg2 import IntegrityError
-
-        from odoo.tools import mute_logger
-
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
             with self.env.cr.savepoint():
-                self.env["wms.exception.type"].create({"name": "Dup", "code": "damaged"})
+                self.env["wms.exception.type"].create(
+                    {"name": "Dup", "code": "damaged"}
+                )

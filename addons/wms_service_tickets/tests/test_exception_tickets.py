@@ -46,9 +46,7 @@ class TestExceptionTickets(WmsServiceTicketsCase):
     def test_short_delivery_without_backorder_is_a_missing_item(self):
         short = self._deliver(self.core, qty=10, done_qty=7)
         backordered = self._deliver(self.core, qty=10, done_qty=7, backorder=True)
-        self.assertEqual(
-            self._tickets(short).wms_exception_type_id, self.type_missing
-        )
+        self.assertEqual(self._tickets(short).wms_exception_type_id, self.type_missing)
         self.assertFalse(self._tickets(backordered))
 
     def test_tiers_chosen_in_settings(self):
@@ -62,7 +60,9 @@ class TestExceptionTickets(WmsServiceTicketsCase):
         late_vip = self._deliver(self.vip, deadline=self._days_ago(2))
         late_normal = self._deliver(self.normal, deadline=self._days_ago(2))
         self.assertFalse(self._tickets(late_vip))
-        self.assertEqual(self._tickets(late_normal).wms_exception_type_id, self.type_late)
+        self.assertEqual(
+            self._tickets(late_normal).wms_exception_type_id, self.type_late
+        )
 
     def test_types_without_auto_create_open_nothing(self):
         self.type_return.auto_create = False
@@ -81,7 +81,9 @@ class TestExceptionTickets(WmsServiceTicketsCase):
             "damaged", picking_id=delivery.id, description="Second carton crushed too"
         )
         self.assertEqual(again, first.id)
-        self.assertEqual(self.Ticket.search_count([("wms_picking_id", "=", delivery.id)]), 1)
+        self.assertEqual(
+            self.Ticket.search_count([("wms_picking_id", "=", delivery.id)]), 1
+        )
         self.assertEqual(len(first.message_ids), messages + 1)
         self.assertIn("Second carton crushed too", first.message_ids[0].body)
         # another type on the same delivery is another ticket

@@ -2,7 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from datetime import timedelta
 
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import WmsServiceTicketsCase
@@ -76,9 +76,7 @@ class TestSla(WmsServiceTicketsCase):
         )
         ticket = self._ticket(self.vip, self.type_damaged)
         self.assertEqual(len(ticket.ticket_sla_ids), 2)
-        self.assertNotIn(
-            other_company, ticket.ticket_sla_ids.sla_id.company_id
-        )
+        self.assertNotIn(other_company, ticket.ticket_sla_ids.sla_id.company_id)
 
     def test_team_with_sla_always_has_a_calendar(self):
         team = self.env["helpdesk.ticket.team"].create(
@@ -102,7 +100,9 @@ class TestSla(WmsServiceTicketsCase):
             ticket = self._ticket(self.vip, self.type_damaged)
         self.assertEqual(ticket.create_date, friday)
         # 8 working hours from Friday 16:00 on 8-12 / 13-17: Monday 16:00
-        self.assertEqual(ticket.wms_resolution_deadline, self._local("2026-11-30 16:00"))
+        self.assertEqual(
+            ticket.wms_resolution_deadline, self._local("2026-11-30 16:00")
+        )
         # 1 working hour: Friday 17:00
         self.assertEqual(ticket.wms_response_deadline, self._local("2026-11-27 17:00"))
         # warned half a working hour before: Monday 15:30, Friday 16:30
@@ -117,7 +117,9 @@ class TestSla(WmsServiceTicketsCase):
 
     def test_first_response_meets_the_response_line(self):
         with self._at(self._local(FRIDAY_16)):
-            ticket = self._ticket(self.vip, self.type_damaged, user=self.account_manager)
+            ticket = self._ticket(
+                self.vip, self.type_damaged, user=self.account_manager
+            )
         response = self._lines(ticket, "response")
         with self._at(self._local("2026-11-27 16:20")):
             # an internal note is not a response, nor a stage change
@@ -126,7 +128,9 @@ class TestSla(WmsServiceTicketsCase):
             self.assertFalse(ticket.wms_first_response_date)
             self.assertEqual(response.state, "in_progress")
             self._reply(ticket, self.account_manager)
-        self.assertEqual(ticket.wms_first_response_date, self._local("2026-11-27 16:20"))
+        self.assertEqual(
+            ticket.wms_first_response_date, self._local("2026-11-27 16:20")
+        )
         self.assertEqual(response.state, "accomplished")
         self.assertEqual(self._lines(ticket, "resolution").state, "in_progress")
         # going back to New does not reopen the response line
@@ -169,15 +173,23 @@ class TestSla(WmsServiceTicketsCase):
     # ------------------------------------------------------------------
     def test_cron_warns_once_at_the_warn_date(self):
         with self._at(self._local(FRIDAY_16)):
-            ticket = self._ticket(self.vip, self.type_damaged, user=self.account_manager)
+            ticket = self._ticket(
+                self.vip, self.type_damaged, user=self.account_manager
+            )
         Line = self.env["helpdesk.ticket.sla"]
         with self._at(self._local("2026-11-27 16:29")):
             Line._wms_sla_watch()
-        self.assertFalse(self._activities(ticket, "wms_service_tickets.mail_activity_type_sla_at_risk"))
+        self.assertFalse(
+            self._activities(
+                ticket, "wms_service_tickets.mail_activity_type_sla_at_risk"
+            )
+        )
         with self._at(self._local("2026-11-27 16:31")):
             Line._wms_sla_watch()
             Line._wms_sla_watch()
-        at_risk = self._activities(ticket, "wms_service_tickets.mail_activity_type_sla_at_risk")
+        at_risk = self._activities(
+            ticket, "wms_service_tickets.mail_activity_type_sla_at_risk"
+        )
         self.assertEqual(len(at_risk), 1)
         self.assertEqual(at_risk.user_id, self.account_manager)
         self.assertEqual(ticket.wms_sla_state, "at_risk")
@@ -201,7 +213,9 @@ class TestSla(WmsServiceTicketsCase):
         self.assertEqual(response.state, "expired")
         self.assertEqual(self._lines(ticket, "resolution").state, "in_progress")
         self.assertEqual(ticket.wms_sla_state, "breached")
-        breached = self._activities(ticket, "wms_service_tickets.mail_activity_type_sla_breached")
+        breached = self._activities(
+            ticket, "wms_service_tickets.mail_activity_type_sla_breached"
+        )
         self.assertEqual(len(breached), 1)
         self.assertEqual(breached.user_id, self.team_leader)
         # the unanswered warning did not stay open beside it (no user: leader)
@@ -215,7 +229,9 @@ class TestSla(WmsServiceTicketsCase):
     def test_follow_up_on_close_removed_on_reopen(self):
         ticket = self._ticket(self.normal, self.type_damaged, user=self.agent_1)
         ticket.stage_id = self.stage_done
-        follow_up = self._activities(ticket, "wms_service_tickets.mail_activity_type_follow_up")
+        follow_up = self._activities(
+            ticket, "wms_service_tickets.mail_activity_type_follow_up"
+        )
         self.assertEqual(len(follow_up), 1)
         self.assertEqual(follow_up.user_id, self.agent_1)
         self.assertEqual(
@@ -227,7 +243,9 @@ class TestSla(WmsServiceTicketsCase):
             "wms_service_tickets.follow_up_days", "5"
         )
         ticket.stage_id = self.stage_done
-        follow_up = self._activities(ticket, "wms_service_tickets.mail_activity_type_follow_up")
+        follow_up = self._activities(
+            ticket, "wms_service_tickets.mail_activity_type_follow_up"
+        )
         self.assertEqual(len(follow_up), 1)
         self.assertEqual(
             follow_up.date_deadline - ticket.closed_date.date(), timedelta(days=5)
@@ -235,8 +253,6 @@ class TestSla(WmsServiceTicketsCase):
 
     def test_system_fields_are_not_writable(self):
         ticket = self._ticket(self.normal, self.type_damaged, user=self.agent_1)
-        from odoo.exceptions import AccessError
-
         for vals in (
             {"wms_first_response_date": "2026-01-01 00:00:00"},
             {"wms_dedupe_key": "stock.picking,1,1"},
