@@ -102,7 +102,7 @@ class HelpdeskTicket(models.Model):
                 ticket.company_id
             ).wms_tier_id
 
-    @api.depends("ticket_sla_ids.state", "ticket_sla_ids.wms_at_risk")
+    @api.depends("ticket_sla_ids.state", "ticket_sla_ids.wms_at_risk", "stage_id")
     def _compute_wms_sla_state(self):
         for ticket in self:
             lines = ticket.ticket_sla_ids
@@ -111,7 +111,7 @@ class HelpdeskTicket(models.Model):
                 ticket.wms_sla_state = "none"
             elif "expired" in states:
                 ticket.wms_sla_state = "breached"
-            elif states == {"accomplished"}:
+            elif states == {"accomplished"} or ticket.stage_id.closed:
                 ticket.wms_sla_state = "met"
             elif any(
                 line.wms_at_risk and line.state != "accomplished" for line in lines

@@ -79,9 +79,12 @@ class HelpdeskTicketSla(models.Model):
             self.consumed_time += calendar.get_work_hours_count(
                 self.last_state_date, now, compute_leaves=True
             )
+        stage = self.ticket_id.stage_id
         if self.state == "in_progress" and deadline and deadline <= now:
             self.state = "expired"
-        elif self.ticket_id.stage_id in self.sla_id.ignore_stage_ids:
+        elif stage in self.sla_id.ignore_stage_ids or stage.closed:
+            # a closed ticket waits for nobody's answer: the clock stops
+            # until it reopens
             self.state = "on_hold"
         else:
             self.state = "in_progress"

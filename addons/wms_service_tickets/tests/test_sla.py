@@ -251,6 +251,28 @@ class TestSla(WmsServiceTicketsCase):
             follow_up.date_deadline - ticket.closed_date.date(), timedelta(days=5)
         )
 
+    def test_closing_unanswered_stops_the_response_clock(self):
+        with self._at(self._local(FRIDAY_16)):
+            ticket = self._ticket(self.vip, self.type_damaged, user=self.agent_1)
+        with self._at(self._local("2026-11-27 16:10")):
+            ticket.stage_id = self.stage_done
+        response = self._lines(ticket, "response")
+        self.assertEqual(response.state, "on_hold")
+        self.assertEqual(ticket.wms_sla_state, "met")
+        with self._at(self._local("2026-12-01 10:00")):
+            self.env["helpdesk.ticket.sla"]._wms_sla_watch()
+        self.assertEqual(response.state, "on_hold")
+        self.assertFalse(
+            self._activities(
+                ticket, "wms_service_tickets.mail_activity_type_sla_breached"
+            )
+        )
+        # reopened, the clock runs again from where it stopped
+        with self._at(self._local("2026-11-30 09:00")):
+            ticket.stage_id = self.stage_progress
+        self.assertEqual(response.state, "in_progress")
+        self.assertEqual(response.deadline, self._local("2026-11-30 09:50"))
+
     def test_system_fields_are_not_writable(self):
         ticket = self._ticket(self.normal, self.type_damaged, user=self.agent_1)
         for vals in (
