@@ -1,1 +1,2 @@
 from . import test_exception_tickets
+from . import test_wizard
