@@ -375,6 +375,10 @@ class HelpdeskTicket(models.Model):
                 )
             partner.check_access("read")
         partner = partner or picking.partner_id
+        return_picking = picking.browse()
+        if picking.picking_type_code == "incoming" and picking.return_id:
+            # a customer return: the ticket is about the delivery it returns
+            return_picking, picking = picking, picking.return_id
         if not (picking or source or partner):
             raise UserError(
                 self.env._("Give the delivery, the source record or the customer.")
@@ -400,6 +404,7 @@ class HelpdeskTicket(models.Model):
                     "exception_type": exception_type,
                     "partner": partner,
                     "picking": picking,
+                    "return_picking": return_picking,
                     "source": source,
                     "company": company,
                     "description": description or "",

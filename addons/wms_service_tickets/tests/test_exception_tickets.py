@@ -30,6 +30,19 @@ class TestExceptionTickets(WmsServiceTicketsCase):
         self.assertEqual(delivery.wms_ticket_count, 1)
         self.assertEqual(returned.wms_ticket_count, 1)
 
+    def test_report_on_a_return_is_about_its_delivery(self):
+        delivery = self._deliver(self.normal, qty=5)
+        self.type_return.auto_create = False
+        returned = self._return(delivery, qty=1)
+        ticket = self.Ticket.browse(
+            self.Ticket.with_user(self.stock_user).wms_report_exception(
+                "damaged", picking_id=returned.id
+            )
+        )
+        self.assertEqual(ticket.wms_picking_id, delivery)
+        self.assertEqual(ticket.wms_return_picking_id, returned)
+        self.assertEqual(ticket.partner_id, self.normal)
+
     def test_late_vip_delivery_opens_a_ticket_late_normal_does_not(self):
         deadline = self._days_ago(2)
         vip_delivery = self._deliver(self.vip, deadline=deadline)
