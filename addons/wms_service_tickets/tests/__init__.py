@@ -1,2 +1,3 @@
 from . import test_exception_tickets
 from . import test_wizard
+from . import test_portal
