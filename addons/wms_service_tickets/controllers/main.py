@@ -7,6 +7,9 @@ from odoo.fields import Domain
 from odoo.http import request
 
 from odoo.addons.helpdesk_mgmt.controllers.main import HelpdeskTicketController
+from odoo.addons.rating.controllers.main import Rating
+
+from ..models.rating_rating import NPS_VALUES
 
 
 class WmsHelpdeskTicketController(HelpdeskTicketController):
@@ -83,3 +86,28 @@ class WmsHelpdeskTicketController(HelpdeskTicketController):
                 ]
             )
         return stages.filtered("close_from_portal")
+
+
+class WmsRating(Rating):
+    @http.route()
+    def action_submit_rating(self, token, rate=0, **kwargs):
+        """Store the NPS answer of a ticket's rating page with its rating.
+
+        ``wms_nps`` is one of '0'...'10'; a missing or invalid value is
+        ignored (the CSAT answer and the feedback are still stored, and a
+        previous NPS answer is kept), so a tampered field never loses the
+        customer's rating. An unknown token gives 404 as in core.
+        """
+        nps = kwargs.pop("wms_nps", None)
+        response = super().action_submit_rating(token, rate=rate, **kwargs)
+        if request.httprequest.method != "POST" or nps not in NPS_VALUES:
+            return response
+        # sudo: the rating page is public; the token is the authorization,
+        # as in core's controller
+        rating, record_sudo = self._get_rating_and_record(token)
+        if rating.res_model == "helpdesk.ticket" and rating.wms_nps != nps:
+            rating.wms_nps = nps
+            # the KPI rows follow the rating: CSAT is refreshed by
+            # rating_apply, NPS only now that it is stored
+            record_sudo._wms_refresh_kpi()
+        return response
