@@ -162,9 +162,13 @@ class TestExceptionReportWizard(WmsServiceTicketsCase):
         ) as form:
             self.assertEqual(form.exception_type_id, self.type_return)
         form.record.action_report()
-        ticket = self._tickets(customer_return)
+        ticket = self.Ticket.search(
+            [("wms_return_picking_id", "=", customer_return.id)]
+        )
         self.assertEqual(ticket.wms_exception_type_id, self.type_return)
         self.assertEqual(ticket.partner_id, self.normal)
+        # the ticket is about the delivery the customer returned
+        self.assertEqual(ticket.wms_picking_id, delivery)
 
     def test_plain_employee_cannot_report(self):
         employee = new_test_user(
