@@ -40,6 +40,7 @@
         "views/res_config_settings_views.xml",
         "views/helpdesk_portal_templates.xml",
         "views/rating_templates.xml",
+        "views/rating_rating_views.xml",
         "views/wms_service_tickets_menus.xml",
     ],
     "demo": [
