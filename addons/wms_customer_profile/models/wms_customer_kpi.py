@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import logging
 from datetime import timedelta
+from typing import Any, NamedTuple
 
 import pytz
 
@@ -15,10 +16,33 @@ WINDOW_PARAM = "wms_customer_profile.kpi_window_days"
 LAST_FULL_REFRESH_PARAM = "wms_customer_profile.kpi_last_full_refresh"
 # commercial partners refreshed per statement by the daily full refresh
 REFRESH_BATCH_SIZE = 20000
+# columns every KPI row has whatever the parts: no part may declare them
+KPI_RESERVED_COLUMNS = frozenset(
+    ("id", "partner_id", "company_id", "date_refreshed")
+    + ("create_uid", "create_date", "write_uid", "write_date")
+)
+
+
+class KpiAggregate(NamedTuple):
+    """One part of the KPI figures: what ``wms.customer.kpi._kpi_aggregates``
+    returns a list of (a plain ``(sql, columns)`` tuple works as well).
+
+    :param sql: a ``SELECT`` (``odoo.tools.SQL``) with one row per
+        ``(partner_id, company_id)`` (commercial partner, company) and one
+        column per key of ``columns``; other columns it selects are ignored
+    :param columns: ``{column: empty value}``: the columns of
+        ``wms_customer_kpi`` this part computes (a column belongs to one part
+        only), each with the value a customer has when this part has no row
+        for it: ``0`` for counts, ``None`` (NULL) for rates, averages, dates
+    """
+
+    sql: SQL
+    columns: dict[str, Any]
 
 
 class WmsCustomerKpi(models.Model):
-    """Delivery KPIs of one commercial partner in one company.
+    """KPIs of one commercial partner in one company: its deliveries', and
+    those every other module adds (see ``_kpi_aggregates``).
 
     Rows are written by set-based SQL (see ``_refresh``), never by hand:
     the model is read-only for everybody in the UI and over RPC.
@@ -201,7 +225,13 @@ class WmsCustomerKpi(models.Model):
 
     @api.model
     def _aggregate_sql(self, date_from, partner_ids=None, company_ids=None):
-        """One set-based statement: KPI figures per (partner, company)."""
+        """One set-based statement: the delivery counts per (partner,
+        company), ``partner_id, company_id, delivery_count, on_time_count,
+        accurate_count, return_count, last_delivery_date``.
+
+        The heart of the delivery part (``_delivery_kpi_aggregate``) and the
+        floor the benchmark measures the refresh against.
+        """
         return SQL(
             """
             WITH deliveries AS (%(deliveries)s),
@@ -249,13 +279,180 @@ class WmsCustomerKpi(models.Model):
         )
 
     @api.model
-    def _write_sql(self, source, scope, computed_at=None):
+    def _delivery_kpi_aggregate(self, date_from, partner_ids=None, company_ids=None):
+        """The delivery part of the KPIs (see ``_kpi_aggregates``): the counts
+        of ``_aggregate_sql`` and their rates. A rate of no delivery is NULL
+        (a customer known to another part only), so averages skip it."""
+        return KpiAggregate(
+            SQL(
+                """
+                SELECT d.*,
+                       round(100.0 * d.on_time_count
+                             / NULLIF(d.delivery_count, 0), 2) AS on_time_rate,
+                       round(100.0 * d.accurate_count
+                             / NULLIF(d.delivery_count, 0), 2) AS accuracy_rate,
+                       round(100.0 * d.return_count
+                             / NULLIF(d.delivery_count, 0), 2) AS return_rate
+                  FROM (%s) d
+                """,
+                self._aggregate_sql(date_from, partner_ids, company_ids),
+            ),
+            {
+                "delivery_count": 0,
+                "on_time_count": 0,
+                "accurate_count": 0,
+                "return_count": 0,
+                "on_time_rate": None,
+                "accuracy_rate": None,
+                "return_rate": None,
+                "last_delivery_date": None,
+            },
+        )
+
+    @api.model
+    def _kpi_aggregates(self, date_from, partner_ids=None, company_ids=None):
+        """The parts of the KPI figures, one per module: the hook a module
+        extends (``super()``, then append its own part) to add columns to
+        ``wms.customer.kpi`` that ``_refresh`` and ``_refresh_all`` fill.
+
+        :param date_from: the first instant of the rolling window (naive UTC)
+        :param partner_ids: commercial partner ids, None = every customer
+        :param company_ids: company ids, None = every company
+        :return: a list of ``KpiAggregate(sql, columns)``: ``sql`` one row
+            per ``(partner_id, company_id)``, restricted to ``partner_ids``
+            and ``company_ids`` when given; ``columns`` ``{column: value of a
+            customer without a row in this part}`` (0 for counts, None for
+            rates, averages and dates). The delivery part comes first.
+
+        The parts are merged (``_merge_kpi_aggregates``): a customer has a row
+        when any part has one for it, and loses it when none has. A module
+        adds its fields to the model and its part here::
+
+            @api.model
+            def _kpi_aggregates(self, date_from, partner_ids=None, company_ids=None):
+                return super()._kpi_aggregates(
+                    date_from, partner_ids, company_ids
+                ) + [
+                    KpiAggregate(
+                        self._ticket_sql(date_from, partner_ids, company_ids),
+                        {"ticket_count": 0, "csat_rate": None},
+                    )
+                ]
+        """
+        return [self._delivery_kpi_aggregate(date_from, partner_ids, company_ids)]
+
+    @api.model
+    def _merge_kpi_aggregates(self, parts):
+        """One aggregate of ``parts`` (``KpiAggregate`` or ``(sql, columns)``
+        tuples, see ``_kpi_aggregates``): one row per ``(partner_id,
+        company_id)`` of any part, with every part's columns, a part's empty
+        value where it has no row for the key.
+
+        :return: a ``KpiAggregate`` whose ``columns`` are those of every part
+        :raise ValueError: no part, or a column declared twice or reserved
+        """
+        parts = [KpiAggregate(*part) for part in parts]
+        if not parts:
+            raise ValueError("The KPIs need at least one aggregate.")
+        columns = {}
+        for part in parts:
+            for column, empty in part.columns.items():
+                if column in columns or column in KPI_RESERVED_COLUMNS:
+                    raise ValueError(
+                        f"KPI column {column!r} is reserved or computed by two "
+                        "aggregates."
+                    )
+                columns[column] = empty
+        aliases = [f"kpi_part_{index}" for index in range(len(parts))]
+        ctes = [
+            SQL("%s AS (%s)", SQL.identifier(alias), part.sql)
+            for alias, part in zip(aliases, parts, strict=True)
+        ]
+        if len(parts) == 1:
+            # every key has its row: nothing to join, nothing to default
+            keys, joins = aliases[0], SQL()
+        else:
+            keys = "kpi_keys"
+            ctes.append(
+                SQL(
+                    "kpi_keys AS (%s)",
+                    SQL(" UNION ").join(
+                        SQL(
+                            "SELECT partner_id, company_id FROM %s",
+                            SQL.identifier(alias),
+                        )
+                        for alias in aliases
+                    ),
+                )
+            )
+            joins = SQL(" ").join(
+                SQL(
+                    """
+                    LEFT JOIN %(part)s
+                           ON %(part)s.partner_id = kpi_keys.partner_id
+                          AND %(part)s.company_id = kpi_keys.company_id
+                    """,
+                    part=SQL.identifier(alias),
+                )
+                for alias in aliases
+            )
+        values = []
+        for alias, part in zip(aliases, parts, strict=True):
+            for column, empty in part.columns.items():
+                value = SQL.identifier(alias, column)
+                if empty is not None and len(parts) > 1:
+                    value = SQL("COALESCE(%s, %s)", value, empty)
+                values.append(SQL("%s AS %s", value, SQL.identifier(column)))
+        return KpiAggregate(
+            SQL(
+                """
+                WITH %(ctes)s
+                SELECT %(partner)s AS partner_id, %(company)s AS company_id,
+                       %(values)s
+                  FROM %(keys)s %(joins)s
+                """,
+                ctes=SQL(", ").join(ctes),
+                partner=SQL.identifier(keys, "partner_id"),
+                company=SQL.identifier(keys, "company_id"),
+                values=SQL(", ").join(values),
+                keys=SQL.identifier(keys),
+                joins=joins,
+            ),
+            columns,
+        )
+
+    @api.model
+    def _merged_kpi_aggregate(self, date_from, partner_ids=None, company_ids=None):
+        """Every module's KPI parts (``_kpi_aggregates``) merged into one."""
+        return self._merge_kpi_aggregates(
+            self._kpi_aggregates(date_from, partner_ids, company_ids)
+        )
+
+    @api.model
+    def _write_sql(self, source, scope, columns, computed_at=None):
         """Upsert the rows of ``source`` (an aggregate) and delete the rows in
         ``scope`` that ``source`` no longer has, in one statement.
 
+        :param source: SQL selecting ``partner_id, company_id`` and
+            ``columns``, one row per key (``_merged_kpi_aggregate``)
+        :param scope: SQL condition on the KPI rows ``k`` that ``source``
+            covers
+        :param columns: the KPI columns ``source`` gives (every part's);
+            a row is rewritten only when one of them changes
         :param computed_at: when ``source`` was computed, if earlier: rows
             written since (a delivery validated meanwhile) are newer and kept
         """
+        columns = list(columns)
+        unknown = [
+            column
+            for column in columns
+            if column not in self._fields or not self._fields[column].store
+        ]
+        if not columns or unknown:
+            raise ValueError(
+                f"KPI columns {unknown or columns!r} are not stored fields of "
+                f"{self._name}."
+            )
         now = fields.Datetime.now()
         if computed_at:
             # write dates have a one-second resolution: "<=" keeps the rows
@@ -264,47 +461,26 @@ class WmsCustomerKpi(models.Model):
             delete_fresh = SQL("AND k.write_date <= %s", computed_at)
         else:
             upsert_fresh = delete_fresh = SQL()
+        names = SQL(", ").join(SQL.identifier(column) for column in columns)
         return SQL(
             """
             WITH agg AS (%(source)s),
             upsert AS (
                 INSERT INTO wms_customer_kpi (
-                    partner_id, company_id, delivery_count, on_time_count,
-                    accurate_count, return_count, on_time_rate,
-                    accuracy_rate, return_rate, last_delivery_date,
+                    partner_id, company_id, %(names)s,
                     date_refreshed, create_uid, create_date, write_uid,
                     write_date)
-                SELECT partner_id, company_id, delivery_count,
-                       on_time_count, accurate_count, return_count,
-                       round(100.0 * on_time_count / delivery_count, 2),
-                       round(100.0 * accurate_count / delivery_count, 2),
-                       round(100.0 * return_count / delivery_count, 2),
-                       last_delivery_date, %(now)s, %(uid)s, %(now)s,
-                       %(uid)s, %(now)s
+                SELECT partner_id, company_id, %(names)s,
+                       %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM agg
                 ON CONFLICT (partner_id, company_id) DO UPDATE SET
-                    delivery_count = EXCLUDED.delivery_count,
-                    on_time_count = EXCLUDED.on_time_count,
-                    accurate_count = EXCLUDED.accurate_count,
-                    return_count = EXCLUDED.return_count,
-                    on_time_rate = EXCLUDED.on_time_rate,
-                    accuracy_rate = EXCLUDED.accuracy_rate,
-                    return_rate = EXCLUDED.return_rate,
-                    last_delivery_date = EXCLUDED.last_delivery_date,
+                    %(updates)s,
                     date_refreshed = EXCLUDED.date_refreshed,
                     write_uid = EXCLUDED.write_uid,
                     write_date = EXCLUDED.write_date
                 -- unchanged figures are not rewritten: the daily refresh
                 -- touches only the customers whose window really moved
-                WHERE (wms_customer_kpi.delivery_count,
-                       wms_customer_kpi.on_time_count,
-                       wms_customer_kpi.accurate_count,
-                       wms_customer_kpi.return_count,
-                       wms_customer_kpi.last_delivery_date)
-                      IS DISTINCT FROM
-                      (EXCLUDED.delivery_count, EXCLUDED.on_time_count,
-                       EXCLUDED.accurate_count, EXCLUDED.return_count,
-                       EXCLUDED.last_delivery_date)
+                WHERE (%(old)s) IS DISTINCT FROM (%(new)s)
                   %(upsert_fresh)s
             )
             DELETE FROM wms_customer_kpi k
@@ -315,6 +491,21 @@ class WmsCustomerKpi(models.Model):
                       AND agg.company_id = k.company_id)
             """,
             source=source,
+            names=names,
+            updates=SQL(", ").join(
+                SQL(
+                    "%s = %s",
+                    SQL.identifier(column),
+                    SQL.identifier("excluded", column),
+                )
+                for column in columns
+            ),
+            old=SQL(", ").join(
+                SQL.identifier("wms_customer_kpi", column) for column in columns
+            ),
+            new=SQL(", ").join(
+                SQL.identifier("excluded", column) for column in columns
+            ),
             scope=scope,
             upsert_fresh=upsert_fresh,
             delete_fresh=delete_fresh,
@@ -330,8 +521,9 @@ class WmsCustomerKpi(models.Model):
         :param partner_ids: commercial partner ids
         :param company_ids: company ids; None = every company
         The number of queries does not depend on the number of partners or
-        deliveries. Rows of partners with no delivery left in the window are
-        removed (their KPIs read as zero).
+        deliveries. Rows of partners that no part of the KPIs has figures
+        for (no delivery left in the window, nor anything else) are removed
+        (their KPIs read as zero).
         """
         if not partner_ids:
             return
@@ -340,13 +532,11 @@ class WmsCustomerKpi(models.Model):
         scope = [SQL("k.partner_id = ANY(%s)", list(partner_ids))]
         if company_ids is not None:
             scope.append(SQL("k.company_id = ANY(%s)", list(company_ids)))
+        aggregate = self._merged_kpi_aggregate(date_from, partner_ids, company_ids)
         # Raw SQL: the rows are derived figures, written in one statement for
         # every partner at once; the ORM would need one query per row.
         self.env.execute_query(
-            self._write_sql(
-                self._aggregate_sql(date_from, partner_ids, company_ids),
-                SQL(" AND ").join(scope),
-            )
+            self._write_sql(aggregate.sql, SQL(" AND ").join(scope), aggregate.columns)
         )
         self._fill_customer_since(SQL("todo.id = ANY(%s)", list(partner_ids)))
         self._invalidate_kpi_caches()
@@ -423,8 +613,9 @@ class WmsCustomerKpi(models.Model):
     def _refresh_all(self, commit_progress=False):
         """Recompute every customer so the rolling window moves on.
 
-        The aggregate runs once, into a temporary table; its rows are then
-        written in batches of commercial partners.
+        The aggregate of every part (``_merged_kpi_aggregate``) runs once,
+        into a temporary table; its rows are then written in batches of
+        commercial partners.
 
         :param commit_progress: commit after each batch (``ir.cron.
             _commit_progress``). Only the scheduled action's entry point
@@ -438,11 +629,9 @@ class WmsCustomerKpi(models.Model):
         # Raw SQL: a session-private work table, kept across the batch
         # commits of this cursor and dropped at the end.
         self.env.execute_query(SQL("DROP TABLE IF EXISTS wms_kpi_refresh"))
+        aggregate = self._merged_kpi_aggregate(date_from)
         self.env.execute_query(
-            SQL(
-                "CREATE TEMPORARY TABLE wms_kpi_refresh AS %s",
-                self._aggregate_sql(date_from),
-            )
+            SQL("CREATE TEMPORARY TABLE wms_kpi_refresh AS %s", aggregate.sql)
         )
         partner_ids = [
             row[0]
@@ -472,6 +661,7 @@ class WmsCustomerKpi(models.Model):
                         high,
                     ),
                     SQL("k.partner_id BETWEEN %s AND %s", low, high),
+                    aggregate.columns,
                     computed_at=computed_at,
                 )
             )
@@ -485,5 +675,5 @@ class WmsCustomerKpi(models.Model):
             LAST_FULL_REFRESH_PARAM, fields.Datetime.to_string(fields.Datetime.now())
         )
         self._invalidate_kpi_caches()
-        _logger.info("Refreshed delivery KPIs of %s customers", len(partner_ids))
+        _logger.info("Refreshed the KPIs of %s customers", len(partner_ids))
         return len(partner_ids)

@@ -6,8 +6,10 @@ from unittest.mock import patch
 from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL
 
 from odoo.addons.wms_customer_profile.models import wms_customer_kpi
+from odoo.addons.wms_customer_profile.models.wms_customer_kpi import KpiAggregate
 
 from .common import WmsCustomerProfileCase
 
@@ -505,3 +507,196 @@ class TestCustomerKpi(WmsCustomerProfileCase):
         self.assertEqual(picking.state, "done")
         self.assertEqual(picking.wms_tier_id.with_user(self.stock_user).name, "VIP")
         self.assertEqual(self._kpi(self.customer).delivery_count, 1)
+
+
+@tagged("post_install", "-at_install")
+class TestKpiAggregates(WmsCustomerProfileCase):
+    """The hook ``_kpi_aggregates``: every module adds a part, the refresh
+    merges them. No module of this repository adds one yet, so the tests
+    merge VALUES parts directly, and patch the hook so that an existing
+    column, ``last_delivery_date``, comes from a part of its own: a part
+    other than the deliveries', as a module's would be."""
+
+    def _values_part(self, rows, columns):
+        """A part selecting ``rows`` (partner_id, company_id, *columns); a
+        row without partner is no row (VALUES cannot be empty)."""
+        return KpiAggregate(
+            SQL(
+                "SELECT * FROM (VALUES %s) AS v(partner_id, company_id, %s)"
+                " WHERE partner_id IS NOT NULL",
+                SQL(", ").join(SQL("(%s)", SQL(", ").join(row)) for row in rows),
+                SQL(", ").join(SQL.identifier(column) for column in columns),
+            ),
+            columns,
+        )
+
+    def test_merge_has_the_keys_and_columns_of_every_part(self):
+        c = self.company.id
+        deliveries = self._values_part(
+            [(SQL("1"), SQL("%s", c), SQL("3"), SQL("50.0::numeric"))]
+            + [(SQL("2"), SQL("%s", c), SQL("1"), SQL("100.0::numeric"))],
+            {"delivery_count": 0, "on_time_rate": None},
+        )
+        tickets = self._values_part(
+            [(SQL("2"), SQL("%s", c), SQL("7"))] + [(SQL("3"), SQL("%s", c), SQL("4"))],
+            {"ticket_count": 0},
+        )
+        merged = self.Kpi._merge_kpi_aggregates([deliveries, tickets])
+        self.assertEqual(
+            list(merged.columns), ["delivery_count", "on_time_rate", "ticket_count"]
+        )
+        self.env.cr.execute(SQL("%s ORDER BY partner_id", merged.sql))
+        self.assertEqual(
+            [column.name for column in self.env.cr.description],
+            ["partner_id", "company_id", "delivery_count", "on_time_rate"]
+            + ["ticket_count"],
+        )
+        self.assertEqual(
+            self.env.cr.fetchall(),
+            [
+                (1, c, 3, 50.0, 0),
+                (2, c, 1, 100.0, 7),
+                # known to the second part only: counts 0, rates NULL
+                (3, c, 0, None, 4),
+            ],
+        )
+        # a column is one part's; the keys are every row's
+        for columns in ({"delivery_count": 0}, {"partner_id": None}):
+            with self.assertRaises(ValueError):
+                self.Kpi._merge_kpi_aggregates(
+                    [deliveries, self._values_part([], columns)]
+                )
+
+    def _patch_last_delivery_part(self, dates):
+        """Patch the hook: ``last_delivery_date`` is no longer the delivery
+        part's but a second part's, ``dates`` {partner: datetime}."""
+        Kpi = type(self.Kpi)
+        base = Kpi._kpi_aggregates
+
+        def _kpi_aggregates(model, date_from, partner_ids=None, company_ids=None):
+            parts = base(model, date_from, partner_ids, company_ids)
+            columns = dict(parts[0].columns)
+            columns.pop("last_delivery_date")
+            rows = [
+                (
+                    SQL("%s", partner.id),
+                    SQL("%s", self.company.id),
+                    SQL("%s::timestamp", date),
+                )
+                for partner, date in dates.items()
+                if partner_ids is None or partner.id in partner_ids
+            ] or [(SQL("NULL::int"), SQL("NULL::int"), SQL("NULL::timestamp"))]
+            return [
+                KpiAggregate(parts[0].sql, columns),
+                self._values_part(rows, {"last_delivery_date": None}),
+            ]
+
+        return patch.object(Kpi, "_kpi_aggregates", _kpi_aggregates)
+
+    def _rows(self, *partners):
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT partner_id, delivery_count, on_time_count, on_time_rate,
+                   accuracy_rate, return_rate, last_delivery_date
+              FROM wms_customer_kpi
+             WHERE partner_id = ANY(%s) AND company_id = %s
+             ORDER BY partner_id
+            """,
+            [[p.id for p in partners], self.company.id],
+        )
+        return {row[0]: row[1:] for row in self.env.cr.fetchall()}
+
+    def test_refresh_writes_customers_of_any_part(self):
+        customer, other = self.customer, self.other_customer
+        self._deliver(customer, deadline=self._days_ago(4), date_done=self._days_ago(5))
+        self._deliver(customer, deadline=self._days_ago(9), date_done=self._days_ago(8))
+        ticket_date = self._days_ago(2)
+        dates = {other: ticket_date}
+        with self._patch_last_delivery_part(dates):
+            self.Kpi._refresh([customer.id, other.id])
+            rows = self._rows(customer, other)
+            self.assertEqual(
+                rows,
+                {
+                    customer.id: (2, 1, 50.0, 100.0, 0.0, None),
+                    # no delivery: counts 0, rates NULL (no division by zero)
+                    other.id: (0, 0, None, None, None, ticket_date),
+                },
+            )
+            # the customer reads as a customer without deliveries
+            self.assertEqual(other.wms_delivery_count, 0)
+            self.assertEqual(other.wms_on_time_rate, 0.0)
+            self.assertEqual(other.wms_last_delivery_date, ticket_date)
+            # averages skip the rates of no delivery
+            [[average]] = self.Kpi._read_group(
+                [("partner_id", "in", [customer.id, other.id])],
+                aggregates=["on_time_rate:avg"],
+            )
+            self.assertAlmostEqual(average, 50.0)
+
+            # the daily refresh writes the same rows
+            self.Kpi.search([]).sudo().unlink()
+            self.Kpi._refresh_all()
+            self.assertEqual(self._rows(customer, other), rows)
+
+            # a change in the second part alone rewrites the row
+            kpi = self._kpi(other)
+            self.env.cr.execute(
+                "UPDATE wms_customer_kpi SET date_refreshed = '2000-01-01'"
+                " WHERE id = %s",
+                [kpi.id],
+            )
+            self.Kpi.invalidate_model()
+            dates[other] = self._days_ago(1)
+            self.Kpi._refresh([other.id])
+            self.assertEqual(kpi.last_delivery_date, self._days_ago(1))
+            self.assertGreater(kpi.date_refreshed.year, 2000)
+
+            # the deliveries leave the window: the row stays, the second part
+            # has the customer; it goes once no part has it
+            self.env["ir.config_parameter"].set_param(
+                "wms_customer_profile.kpi_window_days", 1
+            )
+            dates[customer] = ticket_date
+            del dates[other]
+            self.Kpi._refresh_all()
+            self.assertEqual(
+                self._rows(customer, other),
+                {customer.id: (0, 0, None, None, None, ticket_date)},
+            )
+            del dates[customer]
+            self.Kpi._refresh([customer.id])
+            self.assertFalse(self._rows(customer, other))
+
+    def test_refresh_queries_do_not_grow_with_parts(self):
+        self._deliver(self.customer)
+        partner_ids = [self.customer.id, self.other_customer.id]
+        self.env.invalidate_all()
+        with self.assertQueryCount(2):  # the upsert, "customer since"
+            self.Kpi._refresh(partner_ids)
+        with self._patch_last_delivery_part({self.other_customer: self._days_ago(1)}):
+            self.env.invalidate_all()
+            with self.assertQueryCount(2):
+                self.Kpi._refresh(partner_ids)
+        self.assertEqual(len(self.Kpi.search([("partner_id", "in", partner_ids)])), 2)
+
+    def test_part_column_must_be_a_kpi_field(self):
+        """A part whose column the table lacks fails before any SQL runs."""
+        Kpi = type(self.Kpi)
+        base = Kpi._kpi_aggregates
+        c = self.company.id
+
+        def _kpi_aggregates(model, date_from, partner_ids=None, company_ids=None):
+            return base(model, date_from, partner_ids, company_ids) + [
+                self._values_part(
+                    [(SQL("%s", self.customer.id), SQL("%s", c), SQL("1"))],
+                    {"ticket_count": 0},
+                )
+            ]
+
+        with (
+            patch.object(Kpi, "_kpi_aggregates", _kpi_aggregates),
+            self.assertRaisesRegex(ValueError, "ticket_count"),
+        ):
+            self.Kpi._refresh([self.customer.id])
