@@ -1,16 +1,28 @@
 # Copyright 2026 WMS Customer Care contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import psycopg2
+
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, ConcurrencyError, UserError
 from odoo.fields import Domain
 from odoo.tools import plaintext2html
 
 from .res_config_settings import DEFAULT_FOLLOW_UP_DAYS, FOLLOW_UP_DAYS_PARAM
 
 # Written by the server only (sudo): the dedupe key, where the ticket came
-# from, and when the customer first got an answer.
+# from, when the customer first got an answer, and the SLA figures the KPIs
+# are made of (stored computes: a recompute does not go through write).
 SERVER_FIELDS = frozenset(
-    {"wms_dedupe_key", "wms_source_model", "wms_source_id", "wms_first_response_date"}
+    {
+        "wms_dedupe_key",
+        "wms_source_model",
+        "wms_source_id",
+        "wms_first_response_date",
+        "wms_sla_state",
+        "wms_response_deadline",
+        "wms_resolution_deadline",
+        "wms_tier_id",
+    }
 )
 
 SLA_STATES = [
@@ -53,10 +65,16 @@ class HelpdeskTicket(models.Model):
         help="Tier of the customer in the ticket's company.",
     )
     wms_source_model = fields.Char(
-        string="Source Model", readonly=True, help="Model of the record that raised it."
+        string="Source Model",
+        readonly=True,
+        copy=False,
+        help="Model of the record that raised it.",
     )
     wms_source_id = fields.Many2oneReference(
-        string="Source Record", model_field="wms_source_model", readonly=True
+        string="Source Record",
+        model_field="wms_source_model",
+        readonly=True,
+        copy=False,
     )
     wms_dedupe_key = fields.Char(
         readonly=True,
@@ -151,6 +169,9 @@ class HelpdeskTicket(models.Model):
             if stage.closed:
                 # the next trigger of the same exception opens a new ticket
                 vals = dict(vals, wms_dedupe_key=False)
+        if "active" in vals and not vals["active"]:
+            # an archived ticket is no open ticket either
+            vals = dict(vals, wms_dedupe_key=False)
         res = super().write(vals)
         if was_closed:
             self.filtered(lambda t: t.closed and not was_closed[t.id])._wms_on_close()
@@ -161,7 +182,8 @@ class HelpdeskTicket(models.Model):
         return res
 
     def _wms_check_server_fields(self, vals):
-        forbidden = SERVER_FIELDS.intersection(vals)
+        # empty values are what copy() and forms send: nothing is forged
+        forbidden = {fname for fname in SERVER_FIELDS.intersection(vals) if vals[fname]}
         if forbidden and not self.env.su:
             raise AccessError(
                 self.env._(
@@ -186,6 +208,24 @@ class HelpdeskTicket(models.Model):
         # OCA applies policies under sudo: keep another company's out
         return domain & Domain("company_id", "in", [False, self.company_id.id])
 
+    def _get_sla(self):
+        """One policy per measure (first response, resolution): OCA applies
+        every matching policy, so keep the most specific of each (exception
+        types, then tiers, then teams, then categories and tags; ties: the
+        oldest)."""
+        slas = super()._get_sla()
+        best = {}
+        for sla in slas.sorted("id"):
+            rank = (
+                bool(sla.wms_exception_type_ids),
+                bool(sla.wms_tier_ids),
+                bool(sla.team_ids),
+                bool(sla.category_ids) + bool(sla.tag_ids),
+            )
+            if sla.wms_kind not in best or rank > best[sla.wms_kind][0]:
+                best[sla.wms_kind] = (rank, sla)
+        return slas.browse([sla.id for _rank, sla in best.values()])
+
     def set_sla(self):
         for ticket in self:
             team = ticket.team_id
@@ -197,7 +237,12 @@ class HelpdeskTicket(models.Model):
                         team=team.display_name,
                     )
                 )
-        return super().set_sla()
+        res = super().set_sla()
+        # a ticket created closed (or given its team once closed) waits for
+        # nothing: its clocks stop as if it had just closed
+        for line in self.filtered(lambda t: t.stage_id.closed).ticket_sla_ids:
+            line._stage_recompute()
+        return res
 
     # ------------------------------------------------------------------
     # First response, closing, rating
@@ -206,16 +251,38 @@ class HelpdeskTicket(models.Model):
         res = super()._message_post_after_hook(message, msg_vals)
         if (
             not self.wms_first_response_date
-            and message.message_type == "comment"
+            and message.message_type in ("comment", "email")
             and not message.subtype_id.internal
             and message.author_id
             and message.author_id != self.partner_id
-            and any(not user.share for user in message.author_id.user_ids)
+            and any(
+                user.has_group("helpdesk_mgmt.group_helpdesk_user_own")
+                for user in message.author_id.sudo().user_ids
+            )
         ):
             # sudo: the first response date and the SLA lines are the
-            # server's to write; any user who may post on the ticket answers
+            # server's to write; a helpdesk user's answer sets them
             self.sudo()._wms_record_first_response(message.date)
         return res
+
+    def message_post(self, **kwargs):
+        # Stock users read the tickets of their transfers (record rule) and
+        # may not write them: since helpdesk_mgmt lets readers post, they
+        # could answer the customer in Customer Care's name. Users who read
+        # the ticket for another reason (its contact, a follower, helpdesk
+        # users) post as helpdesk_mgmt allows.
+        user = self.env.user
+        if (
+            not self.env.su
+            and user._is_internal()
+            and not user.has_group("helpdesk_mgmt.group_helpdesk_user_own")
+        ):
+            for ticket in self:
+                if ticket.partner_id != user.partner_id and (
+                    user.partner_id not in ticket.sudo().message_partner_ids
+                ):
+                    ticket.check_access("write")
+        return super().message_post(**kwargs)
 
     def _wms_record_first_response(self, when):
         self.ensure_one()
@@ -223,7 +290,15 @@ class HelpdeskTicket(models.Model):
         lines = self.ticket_sla_ids.filtered(
             lambda r: r.wms_kind == "response" and r.state in ("in_progress", "on_hold")
         )
-        met = lines.filtered(lambda r: not r.deadline or r.deadline >= when)
+        # a paused line is met if its consumed time fits: its deadline is
+        # where the clock stopped, not where it would run out
+        met = lines.filtered(
+            lambda r: (
+                (r.consumed_time <= r.hours)
+                if r.state == "on_hold"
+                else (not r.deadline or r.deadline >= when)
+            )
+        )
         met.write({"state": "accomplished", "last_state_date": when})
         (lines - met).write({"state": "expired", "last_state_date": when})
         # a late answer still ends the "breached" reminder of its line
@@ -255,6 +330,24 @@ class HelpdeskTicket(models.Model):
 
     def _wms_on_reopen(self):
         self._wms_follow_up_activities().unlink()
+        # helpdesk_mgmt keeps the closing date of a reopened ticket; and the
+        # ticket is again the open ticket of its source, unless another is
+        # sudo: server fields, written for the user who reopens
+        tickets = self.sudo()
+        tickets.write({"closed_date": False})
+        for ticket in tickets.filtered("wms_source_model"):
+            key = self._wms_dedupe_key(
+                {
+                    "source": self.env[ticket.wms_source_model].browse(
+                        ticket.wms_source_id
+                    ),
+                    "exception_type": ticket.wms_exception_type_id,
+                }
+            )
+            if not tickets.with_context(active_test=False).search_count(
+                [("wms_dedupe_key", "=", key)], limit=1
+            ):
+                ticket.wms_dedupe_key = key
         self._wms_refresh_kpi()
 
     def _wms_follow_up_activities(self):
@@ -428,33 +521,43 @@ class HelpdeskTicket(models.Model):
         """
         # sudo: plain internal and stock users may only read tickets; the
         # caller checked the user may read what the tickets are about
-        tickets = self.sudo()
+        tickets = self.sudo().with_context(mail_create_nosubscribe=True)
         keys = [self._wms_dedupe_key(request) for request in requests]
         open_tickets = {
             ticket.wms_dedupe_key: ticket
-            for ticket in tickets.search(
+            for ticket in tickets.with_context(active_test=False).search(
                 [("wms_dedupe_key", "in", [k for k in keys if k])]
             )
         }
-        vals_list, new_keys = [], []
-        for key, request in zip(keys, requests, strict=True):
+        vals_list, new_index, load = [], {}, {}
+        for index, (key, request) in enumerate(zip(keys, requests, strict=True)):
             if key and key in open_tickets:
                 open_tickets[key].message_post(
                     body=self._wms_repeat_body(request),
                     message_type="comment",
                     subtype_xmlid="mail.mt_note",
                 )
-            elif not key or key not in new_keys:
-                vals_list.append(self._wms_ticket_vals(request, key))
-                new_keys.append(key)
-        created = tickets.create(vals_list) if vals_list else tickets
-        by_key = dict(open_tickets)
-        by_key.update({key: t for key, t in zip(new_keys, created, strict=True) if key})
-        result = tickets
-        created_iter = iter(created)
-        for key in keys:
-            result |= by_key[key] if key else next(created_iter)
-        return result.with_env(self.env)
+            elif not key or key not in new_index:
+                vals_list.append(self._wms_ticket_vals(request, key, load))
+                new_index[key or ("request", index)] = len(vals_list) - 1
+        created = tickets.browse()
+        if vals_list:
+            try:
+                with self.env.cr.savepoint():
+                    created = tickets.create(vals_list)
+            except psycopg2.errors.UniqueViolation as error:
+                # another transaction opened the same ticket meanwhile: let
+                # Odoo retry the request, which then finds and posts on it
+                raise ConcurrencyError(
+                    "An exception ticket was opened concurrently"
+                ) from error
+        ids = []
+        for index, key in enumerate(keys):
+            if key and key in open_tickets:
+                ids.append(open_tickets[key].id)
+            else:
+                ids.append(created[new_index[key or ("request", index)]].id)
+        return self.browse(ids)
 
     @api.model
     def _wms_dedupe_key(self, request):
@@ -471,13 +574,13 @@ class HelpdeskTicket(models.Model):
         return plaintext2html(text)
 
     @api.model
-    def _wms_ticket_vals(self, request, key):
+    def _wms_ticket_vals(self, request, key, load):
         exception_type = request["exception_type"]
         company = request["company"]
         partner = request.get("partner") or self.env["res.partner"]
         picking = request.get("picking") or self.env["stock.picking"]
         source = request.get("source") or picking
-        team, user, priority = self._wms_route(exception_type, partner, company)
+        team, user, priority = self._wms_route(exception_type, partner, company, load)
         subject = picking.name or source.display_name or partner.display_name
         vals = {
             "name": f"{exception_type.name}: {subject}"
@@ -507,19 +610,23 @@ class HelpdeskTicket(models.Model):
         return vals
 
     @api.model
-    def _wms_route(self, exception_type, partner, company):
+    def _wms_route(self, exception_type, partner, company, load=None):
         """(team, user, priority) of a new ticket.
 
         Team: the exception type's, else the Customer Care team. Priority:
         the higher of the type's and the customer tier's. User: the account
         manager for tiers routed to them, if a member of the team; else the
         member with the fewest open tickets (ties: lowest id); else nobody.
+
+        :param load: {user id: open tickets}, shared by the requests of one
+            batch so that each assignment counts for the next
         """
-        # sudo: routing reads team members and their open tickets, which the
-        # reporting user may not see
+        load = {} if load is None else load
         team = exception_type.team_id
         if not team or team.company_id not in (company, company.browse()):
             team = company._wms_default_ticket_team()
+        # sudo: routing reads team members and their open tickets, which the
+        # reporting user may not see
         team = team.sudo()
         customer = partner.commercial_partner_id.with_company(company)
         tier = customer.wms_tier_id
@@ -529,17 +636,22 @@ class HelpdeskTicket(models.Model):
         )
         manager = customer.sudo().wms_account_manager_id
         if tier.route_to_account_manager and manager in members:
-            return team, manager, priority
-        if not members:
+            user = manager
+        elif members:
+            missing = members.filtered(lambda u: u.id not in load)
+            if missing:
+                counts = dict(
+                    self.sudo()._read_group(
+                        [("user_id", "in", missing.ids), ("closed", "=", False)],
+                        ["user_id"],
+                        ["__count"],
+                    )
+                )
+                load.update({u.id: counts.get(u, 0) for u in missing})
+            user = min(members, key=lambda u: (load[u.id], u.id))
+        else:
             return team, self.env["res.users"], priority
-        counts = dict(
-            self.sudo()._read_group(
-                [("user_id", "in", members.ids), ("closed", "=", False)],
-                ["user_id"],
-                ["__count"],
-            )
-        )
-        user = min(members, key=lambda u: (counts.get(u, 0), u.id))
+        load[user.id] = load.get(user.id, 0) + 1
         return team, user, priority
 
     # ------------------------------------------------------------------

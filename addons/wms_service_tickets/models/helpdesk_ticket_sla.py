@@ -3,8 +3,28 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 _logger = logging.getLogger(__name__)
+
+
+# Figures of the SLA clock: OCA lets helpdesk users write the lines, which
+# would let them mark their own SLA met. The server writes them (sudo).
+SERVER_FIELDS = frozenset(
+    {
+        "ticket_id",
+        "sla_id",
+        "state",
+        "deadline",
+        "hours",
+        "consumed_time",
+        "last_state_date",
+        "expected_stage_id",
+        "wms_warn_date",
+        "wms_warned_date",
+        "wms_activity_id",
+    }
+)
 
 
 class HelpdeskTicketSla(models.Model):
@@ -17,10 +37,15 @@ class HelpdeskTicketSla(models.Model):
         store=True,
         help="The deadline minus the policy's warning, in working hours.",
     )
+    wms_warned_date = fields.Datetime(
+        readonly=True, help="The warning date the last 'at risk' activity was for."
+    )
     wms_at_risk = fields.Boolean(
         string="At Risk",
-        readonly=True,
-        help="The warning date passed while the line was in progress.",
+        compute="_compute_wms_at_risk",
+        store=True,
+        help="Warned for its current deadline: a pause or a reopening moves "
+        "the deadline, and the line is warned again when it nears.",
     )
     wms_activity_id = fields.Many2one(
         "mail.activity",
@@ -48,24 +73,65 @@ class HelpdeskTicketSla(models.Model):
                 -warn, line.deadline, compute_leaves=True
             )
 
+    @api.depends("wms_warned_date", "wms_warn_date", "state")
+    def _compute_wms_at_risk(self):
+        for line in self:
+            line.wms_at_risk = bool(
+                line.state == "in_progress"
+                and line.wms_warned_date
+                and line.wms_warned_date == line.wms_warn_date
+            )
+
     @api.depends("sla_id")
     def _compute_sla_data(self):
         res = super()._compute_sla_data()
         # A response line is met by the first response, never by a stage
-        # (OCA would accomplish it at once, its policy has no target stage).
+        # (OCA would accomplish it at once: its policy has no target stage).
         for line in self.filtered(lambda r: r.sla_id.wms_kind == "response"):
-            ticket = line.ticket_id
-            if ticket.wms_first_response_date:
+            if line.ticket_id.wms_first_response_date:
                 line.state = "accomplished"
-            elif ticket.stage_id in line.sla_id.ignore_stage_ids:
+            elif line.ticket_id.stage_id in line.sla_id.ignore_stage_ids:
                 line.state = "on_hold"
             else:
                 line.state = "in_progress"
         return res
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                self._wms_check_server_fields(set(vals) - {"ticket_id", "sla_id"})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            self._wms_check_server_fields(vals)
+        res = super().write(vals)
+        if vals.get("state") == "accomplished":
+            self._wms_close_activities()
+        elif vals.get("state") == "expired":
+            self._wms_on_breach()
+        return res
+
+    def _wms_check_server_fields(self, fnames):
+        forbidden = SERVER_FIELDS.intersection(fnames)
+        if forbidden:
+            raise AccessError(
+                self.env._(
+                    "The SLA clock is kept by the system: %(fields)s cannot be "
+                    "written.",
+                    fields=", ".join(sorted(forbidden)),
+                )
+            )
+
     def _stage_recompute(self):
+        # sudo: the clock moves with the stage whoever moves it; its fields
+        # are the server's (see SERVER_FIELDS)
         if self.sla_id.wms_kind != "response":
-            return super()._stage_recompute()
+            return super(HelpdeskTicketSla, self.sudo())._stage_recompute()
+        return self.sudo()._wms_response_stage_recompute()
+
+    def _wms_response_stage_recompute(self):
         # Same clock as OCA's (consumed time, pause in the ignored stages,
         # expiry once past the deadline), but the stage never meets the line,
         # and a met line stays met when the ticket goes back.
@@ -89,12 +155,6 @@ class HelpdeskTicketSla(models.Model):
         else:
             self.state = "in_progress"
         self.last_state_date = now
-
-    def write(self, vals):
-        res = super().write(vals)
-        if vals.get("state") == "accomplished":
-            self._wms_close_activities()
-        return res
 
     def _wms_close_activities(self, feedback=None):
         """Mark the SLA activities of these lines done."""
@@ -123,30 +183,39 @@ class HelpdeskTicketSla(models.Model):
         - in-progress lines past their warning date get one "SLA at risk"
           activity for the ticket's user, else the team leader.
 
-        Each line is handled once: the state and the ``wms_at_risk`` flag
-        change with the activity, so a re-run schedules nothing.
+        Lines of closed or archived tickets are left alone. Each line is
+        handled once for its deadline: the state and the warned date change
+        with the activity, so a re-run schedules nothing.
 
         :param in_cron: commit after each step (``_commit_progress``); only
             the scheduled action passes it, never a caller
         :return: (number of lines breached, number of lines at risk)
         """
         now = fields.Datetime.now()
-        breached = self.search(
-            [("state", "=", "in_progress"), ("deadline", "<=", now)], order="id"
+        # sudo: the watch keeps the SLA clock of every ticket (server fields)
+        lines = self.sudo()
+        open_tickets = [
+            ("ticket_id.active", "=", True),
+            ("ticket_id.stage_id.closed", "=", False),
+        ]
+        breached = lines.search(
+            [("state", "=", "in_progress"), ("deadline", "<=", now), *open_tickets],
+            order="id",
         )
-        at_risk = self.search(
+        at_risk = lines.search(
             [
                 ("state", "=", "in_progress"),
                 ("wms_at_risk", "=", False),
                 ("wms_warn_date", "<=", now),
                 ("deadline", ">", now),
+                *open_tickets,
             ],
             order="id",
         )
         if in_cron:
             self.env["ir.cron"]._commit_progress(remaining=len(breached) + len(at_risk))
         if breached:
-            breached._wms_breach()
+            breached.write({"state": "expired", "last_state_date": now})
             if in_cron:
                 self.env["ir.cron"]._commit_progress(
                     len(breached), remaining=len(at_risk)
@@ -161,9 +230,10 @@ class HelpdeskTicketSla(models.Model):
             )
         return len(breached), len(at_risk)
 
-    def _wms_breach(self):
+    def _wms_on_breach(self):
+        """A line expired (by the watch, a stage change or a late answer):
+        its warning is over, the team leader gets one activity."""
         self._wms_close_activities(feedback=self.env._("SLA breached."))
-        self.write({"state": "expired", "last_state_date": fields.Datetime.now()})
         activity_type = self.env.ref(
             "wms_service_tickets.mail_activity_type_sla_breached"
         )
@@ -174,7 +244,10 @@ class HelpdeskTicketSla(models.Model):
         )
 
     def _wms_warn(self):
-        self.write({"wms_at_risk": True})
+        # a warning for an earlier deadline (before a pause) is over
+        self._wms_close_activities(feedback=self.env._("Deadline moved."))
+        for line in self:
+            line.wms_warned_date = line.wms_warn_date
         activity_type = self.env.ref(
             "wms_service_tickets.mail_activity_type_sla_at_risk"
         )
@@ -215,4 +288,4 @@ class HelpdeskTicketSla(models.Model):
         # others; the lines were selected above
         activities = self.env["mail.activity"].sudo().create(vals_list)
         for line, activity in zip(lines, activities, strict=True):
-            line.wms_activity_id = activity
+            line.sudo().wms_activity_id = activity
