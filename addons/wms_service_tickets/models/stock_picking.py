@@ -27,11 +27,20 @@ class StockPicking(models.Model):
             picking.wms_ticket_count = counts.get(picking, 0)
 
     def _action_done(self):
+        # shipped less than asked: read before validation, where a move
+        # cancelled earlier (a line removed from the order) is no shortage
+        short = self.filtered(
+            lambda p: any(
+                move.state not in ("done", "cancel")
+                and move.product_uom.compare(move.quantity, move.product_uom_qty) < 0
+                for move in p.move_ids
+            )
+        )
         res = super()._action_done()
-        self._wms_raise_exception_tickets()
+        self._wms_raise_exception_tickets(short)
         return res
 
-    def _wms_raise_exception_tickets(self):
+    def _wms_raise_exception_tickets(self, short=None):
         """Open the automatic tickets of these validated transfers:
 
         - a customer return (incoming, returning a delivery): ``return``;
@@ -42,7 +51,11 @@ class StockPicking(models.Model):
 
         Late and short tickets only for customers whose tier asks for them
         (Settings). Only exception types with "Automatic Tickets".
+
+        :param short: the transfers that were validated with less than
+            their demand (read before validation)
         """
+        short = short if short is not None else self.browse()
         done = self.filtered(lambda p: p.state == "done")
         if not done:
             return
@@ -61,7 +74,7 @@ class StockPicking(models.Model):
             picking_types = {
                 t.code: t for t in types if t.company_id in (company, company.browse())
             }
-            for code, partner, delivery in picking._wms_exceptions():
+            for code, partner, delivery in picking._wms_exceptions(picking in short):
                 if code in picking_types:
                     requests.append(
                         {
@@ -77,8 +90,11 @@ class StockPicking(models.Model):
         if requests:
             self.env["helpdesk.ticket"]._wms_open_exception_tickets(requests)
 
-    def _wms_exceptions(self):
-        """[(code, customer, delivery)] this done transfer shows."""
+    def _wms_exceptions(self, shipped_short=False):
+        """[(code, customer, delivery)] this done transfer shows.
+
+        :param shipped_short: it was validated with less than its demand
+        """
         self.ensure_one()
         if self.picking_type_code == "incoming":
             delivery = self.return_id._wms_deliveries()
@@ -93,7 +109,7 @@ class StockPicking(models.Model):
         found = []
         if self._wms_is_late():
             found.append(("late_delivery", self.partner_id, self))
-        if self._wms_is_short():
+        if shipped_short and not self.backorder_ids:
             found.append(("missing_item", self.partner_id, self))
         return found
 
@@ -109,17 +125,6 @@ class StockPicking(models.Model):
         tz = self.partner_id._wms_tz(company=self.company_id)
         return partner._wms_local_date(self.date_done, tz) > partner._wms_local_date(
             self.scheduled_date, tz
-        )
-
-    def _wms_is_short(self):
-        """Validated with less than ordered and no backorder."""
-        self.ensure_one()
-        if self.backorder_ids:
-            return False
-        return any(
-            move.state == "cancel"
-            or move.product_uom.compare(move.quantity, move.product_uom_qty) < 0
-            for move in self.move_ids
         )
 
     def _wms_exception_description(self, code):

@@ -46,6 +46,16 @@ class TestAccess(WmsServiceTicketsCase):
                     "user_id": False,
                 }
             )
+        # nor can they answer the customer in Customer Care's name
+        with self.assertRaises(AccessError):
+            ticket.message_post(
+                body="We'll refund you",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        self.assertFalse(ticket.sudo().wms_first_response_date)
+        # validating deliveries does not make them followers of the tickets
+        self.assertNotIn(self.stock_user.partner_id, ticket.sudo().message_partner_ids)
         # tickets that are about no transfer stay out of reach
         unrelated = self._ticket(self.normal, self.type_damaged, user=self.agent_1)
         with self.assertRaises(AccessError):

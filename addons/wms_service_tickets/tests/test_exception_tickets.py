@@ -62,6 +62,69 @@ class TestExceptionTickets(WmsServiceTicketsCase):
         self.assertEqual(self._tickets(short).wms_exception_type_id, self.type_missing)
         self.assertFalse(self._tickets(backordered))
 
+    def test_a_line_cancelled_before_validation_is_no_shortage(self):
+        delivery = self._create_delivery(
+            self.core, lines=[(self.product, 5.0), (self.product_2, 3.0)]
+        )
+        delivery.action_confirm()
+        delivery.move_ids.filtered(
+            lambda m: m.product_id == self.product_2
+        )._action_cancel()
+        delivery.action_assign()
+        delivery.move_ids.filtered(lambda m: m.state != "cancel").picked = True
+        delivery.button_validate()
+        self.assertEqual(delivery.state, "done")
+        self.assertFalse(self._tickets(delivery))
+
+    def test_a_batch_of_tickets_is_spread_over_the_team(self):
+        deliveries = self.env["stock.picking"]
+        for _i in range(3):
+            delivery = self._create_delivery(self.core, qty=4)
+            delivery.action_confirm()
+            delivery.move_ids.date_deadline = self._days_ago(2)
+            delivery.action_assign()
+            delivery.move_ids.picked = True
+            deliveries |= delivery
+        deliveries.button_validate()
+        tickets = (
+            self._tickets(deliveries[0])
+            | self._tickets(deliveries[1])
+            | (self._tickets(deliveries[2]))
+        )
+        self.assertEqual(len(tickets), 3)
+        self.assertEqual(
+            tickets.user_id, self.agent_1 | self.agent_2 | self.account_manager
+        )
+
+    def test_archived_ticket_does_not_block_the_next_report(self):
+        delivery = self._deliver(self.normal, qty=5)
+        first = self.Ticket.wms_report_exception("damaged", picking_id=delivery.id)
+        self.Ticket.browse(first).action_archive()
+        second = self.Ticket.wms_report_exception("damaged", picking_id=delivery.id)
+        self.assertNotEqual(first, second)
+
+    def test_reopened_ticket_is_the_open_ticket_again(self):
+        delivery = self._deliver(self.normal, qty=5)
+        ticket = self.Ticket.browse(
+            self.Ticket.wms_report_exception("damaged", picking_id=delivery.id)
+        )
+        ticket.stage_id = self.stage_done
+        self.assertTrue(ticket.closed_date)
+        ticket.stage_id = self.stage_progress
+        self.assertFalse(ticket.closed_date)
+        self.assertEqual(
+            self.Ticket.wms_report_exception("damaged", picking_id=delivery.id),
+            ticket.id,
+        )
+
+    def test_agents_can_duplicate_tickets(self):
+        ticket = self.Ticket.browse(
+            self.Ticket.wms_report_exception("damaged", partner_id=self.normal.id)
+        )
+        copy = ticket.with_user(self.agent_1).copy()
+        self.assertFalse(copy.wms_dedupe_key)
+        self.assertFalse(copy.wms_source_model)
+
     def test_tiers_chosen_in_settings(self):
         settings = self.env["res.config.settings"].create({})
         self.assertEqual(

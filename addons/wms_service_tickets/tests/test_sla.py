@@ -273,6 +273,95 @@ class TestSla(WmsServiceTicketsCase):
         self.assertEqual(response.state, "in_progress")
         self.assertEqual(response.deadline, self._local("2026-11-30 09:50"))
 
+    def test_one_policy_per_measure_the_most_specific(self):
+        specific = self.env["helpdesk.sla"].create(
+            {
+                "name": "VIP damaged goods: answer in 1 h, any team",
+                "wms_tier_ids": [(6, 0, self.tier_vip.ids)],
+                "wms_exception_type_ids": [(6, 0, self.type_damaged.ids)],
+                "wms_kind": "response",
+                "hours": 1,
+            }
+        )
+        damaged = self._ticket(self.vip, self.type_damaged)
+        wrong = self._ticket(self.vip, self.type_damaged.browse())
+        self.assertEqual(len(self._lines(damaged, "response")), 1)
+        self.assertEqual(self._lines(damaged, "response").sla_id, specific)
+        self.assertEqual(
+            self._lines(wrong, "response").sla_id,
+            self.env.ref("wms_service_tickets.helpdesk_sla_vip_response"),
+        )
+
+    def test_answer_while_awaiting_is_met_if_the_clock_had_time_left(self):
+        with self._at(self._local(FRIDAY_16)):
+            ticket = self._ticket(self.vip, self.type_damaged, user=self.agent_1)
+        with self._at(self._local("2026-11-27 16:10")):
+            ticket.stage_id = self.stage_awaiting
+        with self._at(self._local("2026-12-02 10:00")):
+            self._reply(ticket, self.agent_1)
+        self.assertEqual(self._lines(ticket, "response").state, "accomplished")
+
+    def test_an_agent_email_reply_is_a_response(self):
+        ticket = self._ticket(self.vip, self.type_damaged, user=self.agent_1)
+        ticket.message_post(
+            body="Replied from my mailbox",
+            message_type="email",
+            subtype_xmlid="mail.mt_comment",
+            author_id=self.agent_1.partner_id.id,
+        )
+        self.assertTrue(ticket.wms_first_response_date)
+        self.assertEqual(self._lines(ticket, "response").state, "accomplished")
+
+    def test_ticket_created_closed_is_never_breached(self):
+        with self._at(self._local(FRIDAY_16)):
+            ticket = self._ticket(
+                self.vip, self.type_damaged, stage_id=self.stage_done.id
+            )
+        with self._at(self._local("2026-12-02 10:00")):
+            self.env["helpdesk.ticket.sla"]._wms_sla_watch()
+        self.assertNotIn("expired", ticket.ticket_sla_ids.mapped("state"))
+        self.assertEqual(ticket.wms_sla_state, "met")
+
+    def test_warned_again_after_a_pause_moves_the_deadline(self):
+        with self._at(self._local(FRIDAY_16)):
+            ticket = self._ticket(self.vip, self.type_damaged, user=self.agent_1)
+        Line = self.env["helpdesk.ticket.sla"]
+        response = self._lines(ticket, "response")
+        with self._at(self._local("2026-11-27 16:35")):
+            Line._wms_sla_watch()
+            ticket.stage_id = self.stage_awaiting
+        self.assertFalse(response.wms_at_risk)
+        first = response.wms_activity_id
+        with self._at(self._local("2026-11-30 09:00")):
+            ticket.stage_id = self.stage_progress
+        # 25 minutes left from Monday 9:00; warned at 9:00 - 0:05 = 8:55 ...
+        with self._at(self._local("2026-11-30 09:01")):
+            Line._wms_sla_watch()
+        self.assertTrue(response.wms_at_risk)
+        self.assertNotEqual(response.wms_activity_id, first)
+        self.assertFalse(first.active)
+
+    def test_agents_cannot_forge_the_sla_clock(self):
+        ticket = self._ticket(self.vip, self.type_damaged, user=self.agent_1)
+        line = self._lines(ticket, "response")
+        for vals in (
+            {"state": "accomplished"},
+            {"deadline": "2030-01-01 00:00:00"},
+            {"consumed_time": 0},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                line.with_user(self.agent_1).write(vals)
+        for vals in (
+            {"wms_sla_state": "met"},
+            {"wms_resolution_deadline": "2030-01-01 00:00:00"},
+            {"wms_tier_id": self.tier_core.id},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                ticket.with_user(self.agent_1).write(vals)
+        # moving the stage still moves the clock for them
+        ticket.with_user(self.agent_1).stage_id = self.stage_done
+        self.assertEqual(self._lines(ticket, "resolution").state, "accomplished")
+
     def test_system_fields_are_not_writable(self):
         ticket = self._ticket(self.normal, self.type_damaged, user=self.agent_1)
         for vals in (
