@@ -223,8 +223,16 @@ class ResPartner(models.Model):
         return fallback
 
     @api.model
+    def _wms_kpi_fields(self):
+        """{partner field: ``wms.customer.kpi`` column}: the current
+        company's KPI figures shown and searched on the customer. A module
+        that adds KPI columns adds its fields here (computed by
+        ``_compute_wms_kpi``, searched through ``_search_wms_kpi``)."""
+        return dict(KPI_FIELDS)
+
+    @api.model
     def _wms_kpi_field_names(self):
-        return list(KPI_FIELDS) + ["wms_kpi_date_refreshed"]
+        return list(self._wms_kpi_fields()) + ["wms_kpi_date_refreshed"]
 
     @api.depends_context("company")
     def _compute_wms_kpi(self):
@@ -237,9 +245,10 @@ class ResPartner(models.Model):
         )
         by_partner = {kpi.partner_id.id: kpi for kpi in kpis}
         last_full_refresh = Kpi._get_last_full_refresh()
+        kpi_fields = self._wms_kpi_fields()
         for partner in self:
             kpi = by_partner.get(partner.commercial_partner_id.id)
-            for fname, kpi_fname in KPI_FIELDS.items():
+            for fname, kpi_fname in kpi_fields.items():
                 partner[fname] = kpi[kpi_fname] if kpi else False
             # figures are as of the last change or the last full recompute
             dates = [d for d in (kpi and kpi.date_refreshed, last_full_refresh) if d]
@@ -264,7 +273,7 @@ class ResPartner(models.Model):
         )
 
     def _search_wms_kpi(self, fname, operator, value):
-        kpi_fname = KPI_FIELDS[fname]
+        kpi_fname = self._wms_kpi_fields()[fname]
         Kpi = self.env["wms.customer.kpi"]
         if operator not in _OPERATORS and operator not in ("in", "not in"):
             return NotImplemented

@@ -1,14 +1,9 @@
 # Copyright 2026 WMS Customer Care contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
-from odoo.fields import Domain
 from odoo.tools import SQL
 
 from odoo.addons.rating.models.rating_data import RATING_LIMIT_SATISFIED
-from odoo.addons.wms_customer_profile.models.res_partner import (
-    _OPERATORS,
-    _matches_empty,
-)
 from odoo.addons.wms_customer_profile.models.wms_customer_kpi import KpiAggregate
 
 from .rating_rating import NPS_VALUES
@@ -236,34 +231,34 @@ class ResPartner(models.Model):
 
     wms_ticket_count = fields.Integer(
         string="Tickets (KPI window)",
-        compute="_compute_wms_ticket_kpi",
+        compute="_compute_wms_kpi",
         search="_search_wms_ticket_count",
         help="Service tickets created in the KPI window (archived excluded).",
     )
     wms_csat_answer_count = fields.Integer(
         string="CSAT Ratings",
-        compute="_compute_wms_ticket_kpi",
+        compute="_compute_wms_kpi",
         search="_search_wms_csat_answer_count",
         help="Ratings given on the tickets of the KPI window.",
     )
     wms_csat_rate = fields.Float(
         string="CSAT (%)",
         digits=RATE_DIGITS,
-        compute="_compute_wms_ticket_kpi",
+        compute="_compute_wms_kpi",
         search="_search_wms_csat_rate",
         help="Satisfied ratings (top smiley) out of the ratings given on the "
         "tickets of the KPI window; 0 without a rating.",
     )
     wms_nps_answer_count = fields.Integer(
         string="NPS Answers",
-        compute="_compute_wms_ticket_kpi",
+        compute="_compute_wms_kpi",
         search="_search_wms_nps_answer_count",
         help="Answers to the recommendation question on the tickets of the KPI window.",
     )
     wms_nps = fields.Float(
         string="NPS",
         digits=RATE_DIGITS,
-        compute="_compute_wms_ticket_kpi",
+        compute="_compute_wms_kpi",
         search="_search_wms_nps",
         help="Net Promoter Score (-100 to 100): % promoters (9-10) minus % "
         "detractors (0-6) over the answers of the KPI window; 0 without an "
@@ -272,7 +267,7 @@ class ResPartner(models.Model):
     wms_avg_first_response_hours = fields.Float(
         string="Avg. First Response (h)",
         digits=HOURS_DIGITS,
-        compute="_compute_wms_ticket_kpi",
+        compute="_compute_wms_kpi",
         search="_search_wms_avg_first_response_hours",
         help="Average calendar hours from a ticket's creation to the first "
         "answer to the customer, over the tickets of the KPI window.",
@@ -280,7 +275,7 @@ class ResPartner(models.Model):
     wms_avg_resolution_hours = fields.Float(
         string="Avg. Resolution (h)",
         digits=HOURS_DIGITS,
-        compute="_compute_wms_ticket_kpi",
+        compute="_compute_wms_kpi",
         search="_search_wms_avg_resolution_hours",
         help="Average calendar hours from a ticket's creation to its closing, "
         "over the closed tickets of the KPI window.",
@@ -288,71 +283,35 @@ class ResPartner(models.Model):
     wms_sla_breach_rate = fields.Float(
         string="SLA Breach Rate (%)",
         digits=RATE_DIGITS,
-        compute="_compute_wms_ticket_kpi",
+        compute="_compute_wms_kpi",
         search="_search_wms_sla_breach_rate",
         help="Breached tickets out of the tickets of the KPI window with an SLA.",
     )
 
     @api.model
-    def _wms_kpi_field_names(self):
-        # invalidated with the delivery KPIs after each refresh
-        return super()._wms_kpi_field_names() + list(TICKET_KPI_FIELDS)
-
-    @api.depends_context("company")
-    def _compute_wms_ticket_kpi(self):
-        kpis = self.env["wms.customer.kpi"].search(
-            [
-                ("partner_id", "in", self.commercial_partner_id.ids),
-                ("company_id", "=", self.env.company.id),
-            ]
-        )
-        by_partner = {kpi.partner_id.id: kpi for kpi in kpis}
-        for partner in self:
-            kpi = by_partner.get(partner.commercial_partner_id.id)
-            for fname, kpi_fname in TICKET_KPI_FIELDS.items():
-                partner[fname] = kpi[kpi_fname] if kpi else 0
-
-    def _search_wms_ticket_kpi(self, fname, operator, value):
-        """Search a ticket KPI of the current company as ``_search_wms_kpi``
-        searches the delivery ones: a customer without a row, or without a
-        figure (no rating, no answer), reads and matches as 0."""
-        if operator not in _OPERATORS and operator not in ("in", "not in"):
-            return NotImplemented
-        Kpi = self.env["wms.customer.kpi"]
-        company = Domain("company_id", "=", self.env.company.id)
-        kpi_fname = TICKET_KPI_FIELDS[fname]
-        condition = Domain(kpi_fname, operator, value)
-        if _matches_empty(operator, value, 0):
-            # customers without a row match too: exclude the rows that don't
-            failing = Kpi._search(company & ~condition)
-            return Domain(
-                "commercial_partner_id", "not in", failing.subselect("partner_id")
-            )
-        matching = Kpi._search(company & condition)
-        return Domain("commercial_partner_id", "in", matching.subselect("partner_id"))
+    def _wms_kpi_fields(self):
+        return {**super()._wms_kpi_fields(), **TICKET_KPI_FIELDS}
 
     def _search_wms_ticket_count(self, operator, value):
-        return self._search_wms_ticket_kpi("wms_ticket_count", operator, value)
+        return self._search_wms_kpi("wms_ticket_count", operator, value)
 
     def _search_wms_csat_answer_count(self, operator, value):
-        return self._search_wms_ticket_kpi("wms_csat_answer_count", operator, value)
+        return self._search_wms_kpi("wms_csat_answer_count", operator, value)
 
     def _search_wms_csat_rate(self, operator, value):
-        return self._search_wms_ticket_kpi("wms_csat_rate", operator, value)
+        return self._search_wms_kpi("wms_csat_rate", operator, value)
 
     def _search_wms_nps_answer_count(self, operator, value):
-        return self._search_wms_ticket_kpi("wms_nps_answer_count", operator, value)
+        return self._search_wms_kpi("wms_nps_answer_count", operator, value)
 
     def _search_wms_nps(self, operator, value):
-        return self._search_wms_ticket_kpi("wms_nps", operator, value)
+        return self._search_wms_kpi("wms_nps", operator, value)
 
     def _search_wms_avg_first_response_hours(self, operator, value):
-        return self._search_wms_ticket_kpi(
-            "wms_avg_first_response_hours", operator, value
-        )
+        return self._search_wms_kpi("wms_avg_first_response_hours", operator, value)
 
     def _search_wms_avg_resolution_hours(self, operator, value):
-        return self._search_wms_ticket_kpi("wms_avg_resolution_hours", operator, value)
+        return self._search_wms_kpi("wms_avg_resolution_hours", operator, value)
 
     def _search_wms_sla_breach_rate(self, operator, value):
-        return self._search_wms_ticket_kpi("wms_sla_breach_rate", operator, value)
+        return self._search_wms_kpi("wms_sla_breach_rate", operator, value)
