@@ -77,6 +77,7 @@ class HelpdeskTicket(models.Model):
         copy=False,
     )
     wms_dedupe_key = fields.Char(
+        string="Open Ticket Key",
         readonly=True,
         copy=False,
         help="Source record and exception type of an open ticket: a second "
@@ -302,9 +303,9 @@ class HelpdeskTicket(models.Model):
         met.write({"state": "accomplished", "last_state_date": when})
         (lines - met).write({"state": "expired", "last_state_date": when})
         # a late answer still ends the "breached" reminder of its line
-        self.ticket_sla_ids.filtered(
-            lambda r: r.wms_kind == "response"
-        )._wms_close_activities()
+        (lines - met)._wms_close_activities(
+            feedback=self.env._("Answered after the deadline.")
+        )
         self._wms_refresh_kpi()
 
     def _wms_on_close(self):

@@ -38,7 +38,9 @@ class HelpdeskTicketSla(models.Model):
         help="The deadline minus the policy's warning, in working hours.",
     )
     wms_warned_date = fields.Datetime(
-        readonly=True, help="The warning date the last 'at risk' activity was for."
+        string="Warned For",
+        readonly=True,
+        help="The warning date the last 'at risk' activity was for.",
     )
     wms_at_risk = fields.Boolean(
         string="At Risk",
