@@ -227,6 +227,7 @@ def test_runner_runs_bench_scripts_not_their_helper(tmp_path):
         "bench_customer_profile.py",
         "bench_outbound_requirements.py",
         "bench_segmentation.py",
+        "bench_service_tickets.py",
     ]
 
 
@@ -260,6 +261,7 @@ def test_benchmarks_declare_their_modules(tmp_path):
         "bench_customer_profile.py": ["wms_customer_profile"],
         "bench_outbound_requirements.py": ["wms_outbound_requirements"],
         "bench_segmentation.py": ["wms_segmentation"],
+        "bench_service_tickets.py": ["wms_service_tickets"],
     }
     assert all(set(modules) <= ours for modules in declared.values())
 
