@@ -432,42 +432,28 @@ class HelpdeskTicket(models.Model):
         """
         if not self.env.user._is_internal():
             raise AccessError(self.env._("Only internal users can report exceptions."))
-        picking = self.env["stock.picking"]
-        if picking_id:
-            picking = picking.browse(int(picking_id)).exists()
-            if not picking:
-                raise UserError(
-                    self.env._("Transfer %(id)s does not exist.", id=picking_id)
-                )
-            picking.check_access("read")
+        picking = self._wms_readable(
+            "stock.picking",
+            picking_id,
+            self.env._("Transfer %(id)s does not exist.", id=picking_id),
+        )
         source = picking
         if source_model or source_id:
-            if source_model not in self.env or not source_id:
-                raise UserError(
-                    self.env._(
-                        "Unknown source record %(model)s,%(id)s.",
-                        model=source_model,
-                        id=source_id,
-                    )
-                )
-            source = self.env[source_model].browse(int(source_id)).exists()
-            if not source:
-                raise UserError(
-                    self.env._(
-                        "Unknown source record %(model)s,%(id)s.",
-                        model=source_model,
-                        id=source_id,
-                    )
-                )
-            source.check_access("read")
-        partner = self.env["res.partner"]
-        if partner_id:
-            partner = partner.browse(int(partner_id)).exists()
-            if not partner:
-                raise UserError(
-                    self.env._("Contact %(id)s does not exist.", id=partner_id)
-                )
-            partner.check_access("read")
+            source = self._wms_readable(
+                source_model if source_model in self.env else None,
+                source_id,
+                self.env._(
+                    "Unknown source record %(model)s,%(id)s.",
+                    model=source_model,
+                    id=source_id,
+                ),
+                required=True,
+            )
+        partner = self._wms_readable(
+            "res.partner",
+            partner_id,
+            self.env._("Contact %(id)s does not exist.", id=partner_id),
+        )
         partner = partner or picking.partner_id
         return_picking = picking.browse()
         if picking.picking_type_code == "incoming" and picking.return_id:
@@ -506,6 +492,22 @@ class HelpdeskTicket(models.Model):
             ]
         )
         return ticket.id
+
+    @api.model
+    def _wms_readable(self, model, record_id, missing, required=False):
+        """The record ``record_id`` of ``model``, checked readable by the
+        user; empty for no id unless ``required``; a ``UserError`` saying
+        ``missing`` for an unknown model or record."""
+        if not record_id and model and not required:
+            return self.env[model]
+        try:
+            record = self.env[model].browse(int(record_id)).exists() if model else None
+        except (TypeError, ValueError):
+            record = None
+        if not record:
+            raise UserError(missing)
+        record.check_access("read")
+        return record
 
     @api.model
     def _wms_open_exception_tickets(self, requests):

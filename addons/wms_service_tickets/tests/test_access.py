@@ -96,6 +96,9 @@ class TestAccess(WmsServiceTicketsCase):
                 {"source_model": "stock.picking", "source_id": 999999999},
                 "Unknown source",
             ),
+            ({"source_model": "stock.picking", "source_id": False}, "Unknown source"),
+            ({"source_model": "stock.picking", "source_id": "abc"}, "Unknown source"),
+            ({"picking_id": "abc"}, "does not exist"),
         ):
             code = "no_such_code" if "Unknown exception" in message else "damaged"
             with (
