@@ -238,12 +238,21 @@ class HelpdeskTicket(models.Model):
                         team=team.display_name,
                     )
                 )
-        res = super().set_sla()
+        # OCA's set_sla, with the lines of every ticket made in one create
+        # (OCA makes one per line: a batch of automatic tickets would pay
+        # for each)
+        self.ticket_sla_ids.unlink()
+        self.env["helpdesk.ticket.sla"].create(
+            [
+                {"ticket_id": ticket.id, "sla_id": sla.id}
+                for ticket in self.filtered("team_id.use_sla")
+                for sla in ticket._get_sla()
+            ]
+        )
         # a ticket created closed (or given its team once closed) waits for
         # nothing: its clocks stop as if it had just closed
         for line in self.filtered(lambda t: t.stage_id.closed).ticket_sla_ids:
             line._stage_recompute()
-        return res
 
     # ------------------------------------------------------------------
     # First response, closing, rating
@@ -524,7 +533,12 @@ class HelpdeskTicket(models.Model):
         """
         # sudo: plain internal and stock users may only read tickets; the
         # caller checked the user may read what the tickets are about
-        tickets = self.sudo().with_context(mail_create_nosubscribe=True)
+        # no subscription of the reporting user, and no "you have been
+        # assigned" mail per automatic ticket: the assignee finds it under
+        # My Tickets, and the SLA watch schedules activities when it matters
+        tickets = self.sudo().with_context(
+            mail_create_nosubscribe=True, mail_auto_subscribe_no_notify=True
+        )
         keys = [self._wms_dedupe_key(request) for request in requests]
         open_tickets = {
             ticket.wms_dedupe_key: ticket

@@ -30,6 +30,8 @@ SERVER_FIELDS = frozenset(
 class HelpdeskTicketSla(models.Model):
     _inherit = "helpdesk.ticket.sla"
 
+    # OCA does not index it: reading a ticket's lines scanned them all
+    ticket_id = fields.Many2one(index=True)
     wms_kind = fields.Selection(related="sla_id.wms_kind", store=True)
     wms_warn_date = fields.Datetime(
         string="Warn On",
