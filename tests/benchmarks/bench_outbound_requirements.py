@@ -59,18 +59,11 @@ sanity check does (exit 1).
 import contextlib
 import cProfile
 import gc
-import io
-import pstats
-import shutil
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.modules.registry import Registry
-from odoo.sql_db import close_db, db_connect
-from odoo.tools import SQL, config
+from odoo.tools import SQL
 
 import benchlib
 from benchlib import Stopwatch, say
@@ -123,48 +116,6 @@ def parse_args():
 # --------------------------------------------------------------------------
 # The database without the module
 # --------------------------------------------------------------------------
-def install_baseline(config_path, dbname):
-    command = [
-        sys.executable,
-        "-m",
-        "odoo",
-        "-c",
-        config_path,
-        "-d",
-        dbname,
-        "-i",
-        ",".join(BASELINE_MODULES),
-        "--stop-after-init",
-        "--no-http",
-        "--log-level=warn",
-    ]
-    result = subprocess.run(
-        command, capture_output=True, text=True, check=False, timeout=1800
-    )
-    if result.returncode:
-        sys.stdout.write((result.stdout + result.stderr)[-5000:])
-        raise RuntimeError(
-            f"installing {BASELINE_MODULES} into {dbname} failed "
-            f"(exit {result.returncode})"
-        )
-
-
-def drop_database(dbname):
-    """Drop the baseline database and its filestore; report, never raise."""
-    try:
-        Registry.delete(dbname)
-        close_db(dbname)
-        with contextlib.closing(db_connect("postgres").cursor()) as cr:
-            cr._cnx.autocommit = True  # DROP DATABASE cannot run in a transaction
-            cr.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %(db)s AND pid <> pg_backend_pid()",
-                {"db": dbname},
-            )
-            cr.execute(SQL("DROP DATABASE IF EXISTS %s", SQL.identifier(dbname)))
-        shutil.rmtree(Path(config.filestore(dbname)), ignore_errors=True)
-    except Exception as error:  # report it, don't mask the run's own result
-        print(f"could not drop database {dbname}: {error}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------
@@ -344,25 +295,6 @@ def confirm_once(env, plan, count, profiler=None):
     }
 
 
-def short_path(filename):
-    for marker in ("/odoo/addons/", "/addons/", "/odoo/"):
-        if marker in filename:
-            return filename.rsplit(marker, 1)[1]
-    return filename
-
-
-def profile_lines(profiler, limit=PROFILE_LINES):
-    stats = pstats.Stats(profiler, stream=io.StringIO())
-    stats.sort_stats("cumulative")
-    lines = []
-    for func in stats.fcn_list[:limit]:
-        calls, _primitive, tottime, cumtime, _callers = stats.stats[func]
-        filename, line, name = func
-        where = f"{short_path(filename)}:{line}" if line else filename
-        lines.append(f"     {cumtime:7.3f} {tottime:7.3f} {calls:8d}  {where}({name})")
-    return lines
-
-
 def bench_confirm(args, env_with, env_without):
     count, runs = args.pickings, args.runs
     results = {"with": [], "without": []}
@@ -434,7 +366,7 @@ def report_confirm(args, report, results, median, requirements, profile):
             f"   cProfile of one more confirmation with the module, top "
             f"{PROFILE_LINES} by cumulative time (cumtime tottime calls):"
         )
-        for line in profile_lines(profile):
+        for line in benchlib.profile_lines(profile):
             print(line)
     return ratio, sane
 
@@ -845,12 +777,12 @@ def run(env, args, report):
         )
         try:
             install_seconds, _result = benchlib.timed(
-                install_baseline, args.config, baseline
+                benchlib.install_baseline, args.config, baseline, BASELINE_MODULES
             )
             say("baseline_install_s", install_seconds, "{:.1f}")
             confirm = confirm_against(args, env, baseline)
         finally:
-            drop_database(baseline)
+            benchlib.drop_database(baseline)
     ratio, confirm_sane = report_confirm(args, report, *confirm)
     env.invalidate_all()
 

@@ -77,18 +77,13 @@ import functools
 import gc
 import io
 import pstats
-import shutil
-import subprocess
-import sys
 import uuid
 from collections import defaultdict
 from datetime import timedelta
-from pathlib import Path
 
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.modules.registry import Registry
-from odoo.sql_db import close_db, db_connect
-from odoo.tools import SQL, config
+from odoo.tools import SQL
 
 import benchlib
 from benchlib import Stopwatch, say
@@ -155,48 +150,6 @@ def parse_args():
 # --------------------------------------------------------------------------
 # The database without the module
 # --------------------------------------------------------------------------
-def install_baseline(config_path, dbname):
-    command = [
-        sys.executable,
-        "-m",
-        "odoo",
-        "-c",
-        config_path,
-        "-d",
-        dbname,
-        "-i",
-        ",".join(BASELINE_MODULES),
-        "--stop-after-init",
-        "--no-http",
-        "--log-level=warn",
-    ]
-    result = subprocess.run(
-        command, capture_output=True, text=True, check=False, timeout=1800
-    )
-    if result.returncode:
-        sys.stdout.write((result.stdout + result.stderr)[-5000:])
-        raise RuntimeError(
-            f"installing {BASELINE_MODULES} into {dbname} failed "
-            f"(exit {result.returncode})"
-        )
-
-
-def drop_database(dbname):
-    """Drop the baseline database and its filestore; report, never raise."""
-    try:
-        Registry.delete(dbname)
-        close_db(dbname)
-        with contextlib.closing(db_connect("postgres").cursor()) as cr:
-            cr._cnx.autocommit = True  # DROP DATABASE cannot run in a transaction
-            cr.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %(db)s AND pid <> pg_backend_pid()",
-                {"db": dbname},
-            )
-            cr.execute(SQL("DROP DATABASE IF EXISTS %s", SQL.identifier(dbname)))
-        shutil.rmtree(Path(config.filestore(dbname)), ignore_errors=True)
-    except Exception as error:  # report it, don't mask the run's own result
-        print(f"could not drop database {dbname}: {error}", file=sys.stderr)
 
 
 def analyze_own_tables(cr):
@@ -461,25 +414,6 @@ def validate_once(env, plan, count, timer=None, profiler=None, log=None):
     }
 
 
-def short_path(filename):
-    for marker in ("/odoo/addons/", "/addons/", "/odoo/"):
-        if marker in filename:
-            return filename.rsplit(marker, 1)[1]
-    return filename
-
-
-def profile_lines(profiler, limit=PROFILE_LINES):
-    stats = pstats.Stats(profiler, stream=io.StringIO())
-    stats.sort_stats("cumulative")
-    lines = []
-    for func in stats.fcn_list[:limit]:
-        calls, _primitive, tottime, cumtime, _callers = stats.stats[func]
-        filename, line, name = func
-        where = f"{short_path(filename)}:{line}" if line else filename
-        lines.append(f"     {cumtime:7.3f} {tottime:7.3f} {calls:8d}  {where}({name})")
-    return lines
-
-
 def profile_difference(with_module, without, limit=PROFILE_LINES):
     """The functions whose cumulative time grows most with the module:
     (with, without, calls with, calls without) per function."""
@@ -495,7 +429,7 @@ def profile_difference(with_module, without, limit=PROFILE_LINES):
     lines = []
     for added, cumtime, base_time, calls, base_calls, func in rows[:limit]:
         filename, line, name = func
-        where = f"{short_path(filename)}:{line}" if line else filename
+        where = f"{benchlib.short_path(filename)}:{line}" if line else filename
         lines.append(
             f"     {added:+7.3f} {cumtime:7.3f} {base_time:7.3f} "
             f"{calls:7d} {base_calls:7d}  {where}({name})"
@@ -654,7 +588,7 @@ def report_validate(args, report, results, profile):
             f"module, top {PROFILE_LINES} by cumulative time "
             "(cumtime tottime calls):"
         )
-        for line in profile_lines(with_profile):
+        for line in benchlib.profile_lines(with_profile):
             print(line)
         print(
             f"   the {PROFILE_LINES} functions whose cumulative time grows most "
@@ -1048,12 +982,12 @@ def run(env, args, report):
         )
         try:
             install_seconds, _result = benchlib.timed(
-                install_baseline, args.config, baseline
+                benchlib.install_baseline, args.config, baseline, BASELINE_MODULES
             )
             say("baseline_install_s", install_seconds, "{:.1f}")
             validate = validate_against(args, env, baseline)
         finally:
-            drop_database(baseline)
+            benchlib.drop_database(baseline)
     median, ratio, sane = report_validate(args, report, *validate)
     late = validate[0]["with"][0]["late"]
     stack = median["no_tickets"]["total"] / median["without"]["total"]

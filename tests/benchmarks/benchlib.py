@@ -18,17 +18,23 @@ is met (goals are printed but not judged).
 
 import argparse
 import contextlib
+import io
+import pstats
 import re
 import resource
+import shutil
 import statistics
+import subprocess
 import sys
 import threading
 import time
 from collections import Counter, defaultdict
+from pathlib import Path
 
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
-from odoo.tools import config
+from odoo.sql_db import close_db, db_connect
+from odoo.tools import SQL, config
 
 PASS, FAIL = "PASS", "FAIL"
 NOT_JUDGED = "not judged at smoke sizes"
@@ -417,3 +423,70 @@ def fast_load(cr):
     finally:
         if fast:  # the measurements run with every trigger, as in production
             cr.execute("SET LOCAL session_replication_role = origin")
+
+
+# ----------------------------------------------------------------------
+# Baseline databases and profiles (benchmarks that compare with and without
+# their module)
+# ----------------------------------------------------------------------
+def install_baseline(config_path, dbname, modules):
+    """Install ``modules`` (a benchmark's BASELINE_MODULES) into ``dbname``."""
+    command = [
+        sys.executable,
+        "-m",
+        "odoo",
+        "-c",
+        config_path,
+        "-d",
+        dbname,
+        "-i",
+        ",".join(modules),
+        "--stop-after-init",
+        "--no-http",
+        "--log-level=warn",
+    ]
+    result = subprocess.run(
+        command, capture_output=True, text=True, check=False, timeout=1800
+    )
+    if result.returncode:
+        sys.stdout.write((result.stdout + result.stderr)[-5000:])
+        raise RuntimeError(
+            f"installing {modules} into {dbname} failed (exit {result.returncode})"
+        )
+
+
+def drop_database(dbname):
+    """Drop the baseline database and its filestore; report, never raise."""
+    try:
+        Registry.delete(dbname)
+        close_db(dbname)
+        with contextlib.closing(db_connect("postgres").cursor()) as cr:
+            cr._cnx.autocommit = True  # DROP DATABASE cannot run in a transaction
+            cr.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %(db)s AND pid <> pg_backend_pid()",
+                {"db": dbname},
+            )
+            cr.execute(SQL("DROP DATABASE IF EXISTS %s", SQL.identifier(dbname)))
+        shutil.rmtree(Path(config.filestore(dbname)), ignore_errors=True)
+    except Exception as error:  # report it, don't mask the run's own result
+        print(f"could not drop database {dbname}: {error}", file=sys.stderr)
+
+
+def short_path(filename):
+    for marker in ("/odoo/addons/", "/addons/", "/odoo/"):
+        if marker in filename:
+            return filename.rsplit(marker, 1)[1]
+    return filename
+
+
+def profile_lines(profiler, limit=25):
+    stats = pstats.Stats(profiler, stream=io.StringIO())
+    stats.sort_stats("cumulative")
+    lines = []
+    for func in stats.fcn_list[:limit]:
+        calls, _primitive, tottime, cumtime, _callers = stats.stats[func]
+        filename, line, name = func
+        where = f"{short_path(filename)}:{line}" if line else filename
+        lines.append(f"     {cumtime:7.3f} {tottime:7.3f} {calls:8d}  {where}({name})")
+    return lines
