@@ -647,26 +647,9 @@ def watch_generate(env, args):
     return params, steps, counts
 
 
-def activity_counts(env, type_ids):
-    """{kind: (open, closed)} of the watch's activities on transfers."""
-    env.flush_all()
-    env.cr.execute(
-        """
-        SELECT activity_type_id, count(*) FILTER (WHERE active),
-               count(*) FILTER (WHERE NOT active)
-          FROM mail_activity
-         WHERE res_model = 'stock.picking' AND activity_type_id = ANY(%(types)s)
-         GROUP BY activity_type_id
-        """,
-        {"types": list(type_ids.values())},
-    )
-    rows = {type_id: (opened, closed) for type_id, opened, closed in env.cr.fetchall()}
-    return {kind: rows.get(type_ids[kind], (0, 0)) for kind in WATCH_KINDS}
-
-
 def watch_once(env, type_ids):
     cr = env.cr
-    before = activity_counts(env, type_ids)
+    before = benchlib.activity_counts(env, "stock.picking", type_ids)
     env.invalidate_all()  # a new cron worker: a cold cache
     gc.collect()
     queries = cr.sql_log_count
@@ -677,7 +660,7 @@ def watch_once(env, type_ids):
         queries = cr.sql_log_count - queries
         # what the scheduler's commit would run
         hooks, _result = benchlib.timed(cr.flush)
-    after = activity_counts(env, type_ids)
+    after = benchlib.activity_counts(env, "stock.picking", type_ids)
     cr.execute("SELECT count(*) FROM stock_picking WHERE wms_late_risk")
     flagged = cr.fetchone()[0]
     cr.execute(WATCH_EXPECTED)

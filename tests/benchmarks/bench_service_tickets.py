@@ -810,26 +810,9 @@ def sla_tickets(env, params, start, stop):
     return watch.seconds, steps
 
 
-def activity_counts(env, type_ids):
-    """{kind: (open, done)} of the watch's activities on tickets."""
-    env.flush_all()
-    env.cr.execute(
-        """
-        SELECT activity_type_id, count(*) FILTER (WHERE active),
-               count(*) FILTER (WHERE NOT active)
-          FROM mail_activity
-         WHERE res_model = 'helpdesk.ticket' AND activity_type_id = ANY(%(types)s)
-         GROUP BY activity_type_id
-        """,
-        {"types": list(type_ids.values())},
-    )
-    rows = {type_id: (opened, done) for type_id, opened, done in env.cr.fetchall()}
-    return {kind: rows.get(type_ids[kind], (0, 0)) for kind in ACTIVITY_TYPES}
-
-
 def watch_once(env, type_ids):
     cr = env.cr
-    before = activity_counts(env, type_ids)
+    before = benchlib.activity_counts(env, "helpdesk.ticket", type_ids)
     env.invalidate_all()  # a new cron worker: a cold cache
     gc.collect()
     queries = cr.sql_log_count
@@ -842,7 +825,7 @@ def watch_once(env, type_ids):
         slowest = log.slowest(snapshot, limit=4)
         # what the scheduler's commit would run
         hooks, _result = benchlib.timed(cr.flush)
-    after = activity_counts(env, type_ids)
+    after = benchlib.activity_counts(env, "helpdesk.ticket", type_ids)
     return {
         "seconds": watch.seconds,
         "queries": queries,

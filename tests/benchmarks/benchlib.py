@@ -490,3 +490,21 @@ def profile_lines(profiler, limit=25):
         where = f"{short_path(filename)}:{line}" if line else filename
         lines.append(f"     {cumtime:7.3f} {tottime:7.3f} {calls:8d}  {where}({name})")
     return lines
+
+
+def activity_counts(env, res_model, type_ids):
+    """{kind: (open, done)} of the activities of ``type_ids`` ({kind: activity
+    type id}) on records of ``res_model``: done activities are archived."""
+    env.flush_all()
+    env.cr.execute(
+        """
+        SELECT activity_type_id, count(*) FILTER (WHERE active),
+               count(*) FILTER (WHERE NOT active)
+          FROM mail_activity
+         WHERE res_model = %(model)s AND activity_type_id = ANY(%(types)s)
+         GROUP BY activity_type_id
+        """,
+        {"model": res_model, "types": list(type_ids.values())},
+    )
+    rows = {type_id: (opened, done) for type_id, opened, done in env.cr.fetchall()}
+    return {kind: rows.get(type_id, (0, 0)) for kind, type_id in type_ids.items()}
