@@ -1,0 +1,412 @@
+# Copyright 2026 WMS Customer Care contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
+import math
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from .wms_iot_profile import DIRECTIONS, MEASURES
+
+_logger = logging.getLogger(__name__)
+
+ALERT_LEVELS = [("warning", "Warning"), ("alarm", "Alarm"), ("offline", "Offline")]
+DELTA_H_OVER_R = 10000.0  # K, USP <1160>
+KELVIN = 273.15
+ESCALATED_LEVELS = ("alarm", "offline")
+
+
+def mean_kinetic_temperature(pairs):
+    """Mean Kinetic Temperature (°C) of ``pairs`` (value in °C, weight),
+    time-weighted, with ΔH/R = 10,000 K (USP <1160>); None without weight."""
+    num = den = 0.0
+    for value, weight in pairs:
+        num += weight * math.exp(-DELTA_H_OVER_R / (value + KELVIN))
+        den += weight
+    return mkt_from_sums(num, den)
+
+
+def mkt_from_sums(num, den):
+    """MKT (°C) from the sums of wᵢ·exp(-ΔH/R/Tᵢ) and of wᵢ."""
+    if den <= 0 or num <= 0:
+        return None
+    return DELTA_H_OVER_R / -math.log(num / den) - KELVIN
+
+
+class WmsIotAlert(models.Model):
+    """An excursion of one sensor's measure beyond a limit in one direction,
+    or a communication loss (offline). Opened, raised and ended by the
+    ingest and the watch; people acknowledge it."""
+
+    _name = "wms.iot.alert"
+    _description = "Cold-Chain Alert"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "is_ongoing desc, date_start desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    sensor_id = fields.Many2one(
+        "wms.iot.sensor",
+        required=True,
+        index=True,
+        readonly=True,
+        ondelete="cascade",
+        check_company=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, readonly=True
+    )
+    location_id = fields.Many2one("stock.location", readonly=True)
+    partner_ids = fields.Many2many(
+        "res.partner",
+        string="Affected Customers",
+        readonly=True,
+        help="The customers whose goods the sensor watched when the alert opened.",
+    )
+    level = fields.Selection(ALERT_LEVELS, required=True, readonly=True, tracking=True)
+    measure = fields.Selection(MEASURES, readonly=True)
+    direction = fields.Selection(DIRECTIONS, readonly=True)
+    limit_value = fields.Float(readonly=True, digits=(16, 2), tracking=True)
+    date_start = fields.Datetime(
+        "Start", required=True, readonly=True, help="The first reading out of range."
+    )
+    date_end = fields.Datetime("End", readonly=True, tracking=True)
+    is_ongoing = fields.Boolean(
+        "Ongoing", compute="_compute_is_ongoing", store=True, index=True
+    )
+    alarm_date = fields.Datetime(
+        readonly=True, help="When the alert reached the alarm level."
+    )
+    peak_value = fields.Float("Peak", readonly=True, digits=(16, 2))
+    duration_minutes = fields.Float("Duration (min)", readonly=True, digits=(16, 1))
+    mkt = fields.Float(
+        "MKT (°C)",
+        readonly=True,
+        digits=(16, 3),
+        help="Mean Kinetic Temperature of the excursion's readings, "
+        "time-weighted (USP <1160>, ΔH/R = 10,000 K).",
+    )
+    acknowledged = fields.Boolean(readonly=True, tracking=True)
+    ack_user_id = fields.Many2one(
+        "res.users", "Acknowledged By", readonly=True, tracking=True
+    )
+    ack_date = fields.Datetime("Acknowledged On", readonly=True)
+    ack_comment = fields.Text("Acknowledgement Comment", readonly=True)
+    escalated_date = fields.Datetime(readonly=True)
+    ticket_id = fields.Many2one("helpdesk.ticket", readonly=True, tracking=True)
+    customer_notified_date = fields.Datetime(readonly=True)
+
+    # one ongoing alert per (sensor, measure, direction), one ongoing offline
+    _ongoing_excursion_uniq = models.UniqueIndex(
+        "(sensor_id, measure, direction) WHERE date_end IS NULL AND level != 'offline'"
+    )
+    _ongoing_offline_uniq = models.UniqueIndex(
+        "(sensor_id) WHERE date_end IS NULL AND level = 'offline'"
+    )
+
+    @api.depends("date_end")
+    def _compute_is_ongoing(self):
+        for alert in self:
+            alert.is_ongoing = not alert.date_end
+
+    @api.depends("sensor_id.name", "level", "measure", "direction")
+    def _compute_name(self):
+        levels = dict(self._fields["level"]._description_selection(self.env))
+        measures = dict(self._fields["measure"]._description_selection(self.env))
+        for alert in self:
+            if alert.level == "offline":
+                alert.name = self.env._(
+                    "%(sensor)s: offline", sensor=alert.sensor_id.name or ""
+                )
+                continue
+            alert.name = self.env._(
+                "%(sensor)s: %(direction)s %(measure)s %(level)s",
+                sensor=alert.sensor_id.name or "",
+                direction=self.env._("high")
+                if alert.direction == "high"
+                else self.env._("low"),
+                measure=(measures.get(alert.measure) or "").lower(),
+                level=(levels.get(alert.level) or "").lower(),
+            )
+
+    # ------------------------------------------------------------------
+    # Acknowledgement
+    # ------------------------------------------------------------------
+    def action_wms_acknowledge(self, comment):
+        """Acknowledge the alerts with a comment (mandatory), recording who
+        and when, in the chatter as well."""
+        if not self.env.user.has_group("wms_iot_monitoring.group_iot_user"):
+            raise AccessError(self.env._("Only IoT users acknowledge alerts."))
+        self.check_access("read")
+        comment = (comment or "").strip() if isinstance(comment, str) else ""
+        if not comment:
+            raise UserError(self.env._("Acknowledging an alert needs a comment."))
+        done = self.filtered("acknowledged")
+        if done:
+            raise UserError(
+                self.env._(
+                    "Already acknowledged: %(alerts)s",
+                    alerts=", ".join(done.mapped("name")),
+                )
+            )
+        now = fields.Datetime.now()
+        # IoT users read alerts only; the acknowledgement is the one thing
+        # they record, checked above
+        self.sudo().write(
+            {
+                "acknowledged": True,
+                "ack_user_id": self.env.uid,
+                "ack_date": now,
+                "ack_comment": comment,
+            }
+        )
+        for alert in self.sudo():
+            alert.message_post(
+                body=self.env._("Acknowledged: %(comment)s", comment=comment),
+                author_id=self.env.user.partner_id.id,
+            )
+            alert.activity_ids.filtered(
+                lambda a: (
+                    a.activity_type_id
+                    == self.env.ref("wms_iot_monitoring.mail_activity_type_escalation")
+                )
+            ).action_feedback(feedback=comment)
+        return True
+
+    def action_open_acknowledge_wizard(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Acknowledge"),
+            "res_model": "wms.iot.alert.ack",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "active_model": "wms.iot.alert",
+                "active_ids": self.ids,
+                "default_alert_ids": self.ids,
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Alarm side effects (run as the ingest, once per alert)
+    # ------------------------------------------------------------------
+    def _wms_on_alarm(self):
+        """Once per alert at alarm level: a temperature-excursion ticket, a
+        mail to the affected customers in their language, an activity for
+        their account managers. Each step in a savepoint: a failing one is
+        logged and retried by the watch; the readings are kept anyway."""
+        for alert in self:
+            if not alert.ticket_id:
+                alert._wms_safely(alert._wms_open_ticket)
+            if not alert.customer_notified_date:
+                alert._wms_safely(alert._wms_notify_customers)
+
+    def _wms_safely(self, step):
+        try:
+            with self.env.cr.savepoint():
+                step()
+        except Exception:
+            _logger.exception("Cold-chain alert %s: %s failed", self.id, step.__name__)
+
+    def _wms_describe(self):
+        self.ensure_one()
+        return self.env._(
+            "Sensor %(sensor)s (%(serial)s) in %(location)s: %(alert)s since "
+            "%(start)s UTC, limit %(limit)s, peak %(peak)s.",
+            sensor=self.sensor_id.name,
+            serial=self.sensor_id.serial,
+            location=self.location_id.display_name or "",
+            alert=self.name,
+            start=fields.Datetime.to_string(self.date_start),
+            limit=self.limit_value,
+            peak=self.peak_value,
+        )
+
+    def _wms_ticket_partner(self):
+        """The ticket's customer: the sensor's, else the only affected one."""
+        self.ensure_one()
+        if self.sensor_id.partner_id:
+            return self.sensor_id.partner_id
+        return self.partner_ids if len(self.partner_ids) == 1 else self.partner_ids[:0]
+
+    def _wms_open_ticket(self):
+        self.ensure_one()
+        description = self._wms_describe()
+        if len(self.partner_ids) > 1:
+            description += "\n" + self.env._(
+                "Affected customers: %(names)s",
+                names=", ".join(self.partner_ids.mapped("display_name")),
+            )
+        ticket_id = self.env["helpdesk.ticket"].wms_report_exception(
+            "temperature_excursion",
+            partner_id=self._wms_ticket_partner().id,
+            description=description,
+            source_model=self._name,
+            source_id=self.id,
+        )
+        self.ticket_id = ticket_id
+
+    def _wms_notify_customers(self):
+        self.ensure_one()
+        template = self.env.ref("wms_iot_monitoring.mail_template_excursion")
+        for partner in self.partner_ids:
+            tz = partner._wms_tz(self.company_id)
+            # the context only chooses the language and timezone of the text
+            self.with_context(
+                wms_lang=partner.lang or "en_US",
+                wms_tz=tz,
+                mail_notify_force_send=False,
+            ).message_post_with_source(
+                template,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=partner.ids,
+            )
+        managers = (
+            self.partner_ids.commercial_partner_id.wms_account_manager_id
+            | self.partner_ids.wms_account_manager_id
+        )
+        activity_type = self.env.ref("wms_iot_monitoring.mail_activity_type_excursion")
+        for manager in managers:
+            self.activity_schedule(
+                activity_type_id=activity_type.id,
+                user_id=manager.id,
+                note=self._wms_describe(),
+            )
+        self.customer_notified_date = fields.Datetime.now()
+
+    def _wms_on_alarm_end(self):
+        """Post the end of the alarm on its ticket."""
+        for alert in self.filtered("ticket_id"):
+            alert._wms_safely(alert._wms_post_end_on_ticket)
+
+    def _wms_post_end_on_ticket(self):
+        self.ensure_one()
+        body = self.env._(
+            "The alarm of %(sensor)s ended at %(end)s UTC after %(minutes)s "
+            "minutes; peak %(peak)s, limit %(limit)s.",
+            sensor=self.sensor_id.name,
+            end=fields.Datetime.to_string(self.date_end),
+            minutes=round(self.duration_minutes),
+            peak=self.peak_value,
+            limit=self.limit_value,
+        )
+        if self.measure == "temperature" and self.mkt:
+            body += " " + self.env._("MKT %(mkt).2f °C.", mkt=self.mkt)
+        self.ticket_id.message_post(body=body, subtype_xmlid="mail.mt_note")
+
+    # ------------------------------------------------------------------
+    # The watch: offline sensors, escalations, pending notifications
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_wms_iot_watch(self):
+        self._wms_watch(fields.Datetime.now())
+
+    @api.model
+    def _wms_watch(self, now):
+        # the watch acts for the system on every company's sensors
+        alerts = self.sudo()
+        alerts._wms_open_offline_alerts(now)
+        alerts._wms_escalate(now)
+        pending = alerts.search(
+            [
+                ("level", "=", "alarm"),
+                "|",
+                ("ticket_id", "=", False),
+                ("customer_notified_date", "=", False),
+                ("date_start", ">=", now - timedelta(days=2)),
+            ]
+        )
+        pending._wms_on_alarm()
+
+    def _wms_open_offline_alerts(self, now):
+        Sensor = self.env["wms.iot.sensor"]
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT s.id
+                  FROM wms_iot_sensor s
+                  JOIN wms_iot_profile p ON p.id = s.profile_id
+                 WHERE s.active AND s.state = 'active'
+                   AND p.offline_after_minutes > 0
+                   AND COALESCE(s.last_reading_date, s.create_date)
+                       < %(now)s - make_interval(mins => p.offline_after_minutes)
+                   AND NOT EXISTS (
+                        SELECT 1 FROM wms_iot_alert a
+                         WHERE a.sensor_id = s.id AND a.level = 'offline'
+                           AND a.date_end IS NULL)
+                """,
+                now=now,
+            )
+        )
+        sensors = Sensor.browse([row[0] for row in self.env.cr.fetchall()])
+        if not sensors:
+            return self.browse()
+        alerts = self.create(
+            [
+                {
+                    "sensor_id": sensor.id,
+                    "company_id": sensor.company_id.id,
+                    "location_id": sensor.location_id.id,
+                    "partner_ids": [(6, 0, sensor.affected_partner_ids.ids)],
+                    "level": "offline",
+                    "date_start": sensor.last_reading_date or sensor.create_date,
+                    "duration_minutes": (
+                        now - (sensor.last_reading_date or sensor.create_date)
+                    ).total_seconds()
+                    / 60,
+                }
+                for sensor in sensors
+            ]
+        )
+        sensors.filtered(lambda s: s.status != "alarm").write({"status": "offline"})
+        return alerts
+
+    def _wms_escalate(self, now):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT a.id
+                  FROM wms_iot_alert a
+                  JOIN wms_iot_sensor s ON s.id = a.sensor_id
+                  JOIN wms_iot_profile p ON p.id = s.profile_id
+                 WHERE a.level IN %(levels)s
+                   AND NOT a.acknowledged
+                   AND a.escalated_date IS NULL
+                   AND p.escalate_after_minutes > 0
+                   AND COALESCE(a.alarm_date, a.date_start)
+                       < %(now)s - make_interval(mins => p.escalate_after_minutes)
+                """,
+                levels=ESCALATED_LEVELS,
+                now=now,
+            )
+        )
+        alerts = self.browse([row[0] for row in self.env.cr.fetchall()])
+        if not alerts:
+            return alerts
+        activity_type = self.env.ref("wms_iot_monitoring.mail_activity_type_escalation")
+        managers_by_company = defaultdict(lambda: self.env["res.users"])
+        group = self.env.ref("wms_iot_monitoring.group_iot_manager")
+        for user in group.all_user_ids.filtered(lambda u: u.active and not u.share):
+            for company in user.company_ids:
+                managers_by_company[company.id] |= user
+        for alert in alerts:
+            users = (
+                alert.sensor_id.profile_id.escalation_user_ids.filtered(
+                    lambda u, company=alert.company_id: company in u.company_ids
+                )
+                or managers_by_company[alert.company_id.id]
+            )
+            for user in users:
+                alert.activity_schedule(
+                    activity_type_id=activity_type.id,
+                    user_id=user.id,
+                    note=alert._wms_describe(),
+                )
+        alerts.write({"escalated_date": now})
+        return alerts

@@ -1,0 +1,652 @@
+# Copyright 2026 WMS Customer Care contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import contextlib
+import json
+import logging
+import math
+import random
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+import psycopg2.errors
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from . import wms_iot_alarm as alarm_machine
+
+_logger = logging.getLogger(__name__)
+
+MAX_ITEMS = 5000
+FUTURE_TOLERANCE = timedelta(minutes=5)
+PHYSICAL_LIMITS = {"temperature": (-100.0, 150.0), "humidity": (0.0, 100.0)}
+LEVEL_RANK = {None: 0, "warning": 1, "alarm": 2}
+DB_RETRIES = 3
+# errors after which the whole batch is run again, on a new transaction
+RETRYABLE = (
+    psycopg2.errors.SerializationFailure,
+    psycopg2.errors.DeadlockDetected,
+    psycopg2.errors.LockNotAvailable,
+)
+
+
+class IngestError(Exception):
+    """A batch refused as a whole: (HTTP status, message[, headers])."""
+
+    def __init__(self, status, message, headers=None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def _parse_ts(value):
+    """A naive UTC datetime from ISO 8601 with an offset or epoch seconds;
+    raises ValueError with the reason."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError("ts missing")
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError("ts not a finite number")
+        try:
+            moment = datetime.fromtimestamp(value, tz=UTC)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise ValueError("ts out of range") from exc
+        return moment.replace(tzinfo=None)
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError("ts unparsable") from exc
+        if moment.tzinfo is None:
+            raise ValueError("ts without a UTC offset")
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    raise ValueError("ts unparsable")
+
+
+class WmsIotReading(models.Model):
+    """A raw reading, written only by the ingest in one set-based statement
+    per batch."""
+
+    _name = "wms.iot.reading"
+    _description = "Sensor Reading"
+    _log_access = False
+    _order = "ts desc, id desc"
+    _rec_name = "ts"
+
+    sensor_id = fields.Many2one(
+        "wms.iot.sensor", required=True, readonly=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    ts = fields.Datetime(
+        "Time", required=True, readonly=True, help="Device time, in UTC."
+    )
+    temperature = fields.Float("Temperature (°C)", readonly=True, aggregator="avg")
+    humidity = fields.Float("Humidity (%RH)", readonly=True, aggregator="avg")
+
+    _sensor_ts_uniq = models.UniqueIndex("(sensor_id, ts)")
+    _ts_brin = models.Index("USING brin (ts)")
+
+    # ------------------------------------------------------------------
+    # Integrators
+    # ------------------------------------------------------------------
+    @api.model
+    def wms_ingest(self, readings):
+        """Store a batch of readings, as the endpoint does, for an IoT
+        Manager: ``readings`` is the endpoint's list of items; sensors are
+        those of the user's current companies, whatever their gateway.
+
+        :return: ``{"accepted": n, "duplicates": d, "rejected": [{"index": i,
+            "error": "..."}]}``
+        """
+        if not self.env.user.has_group("wms_iot_monitoring.group_iot_manager"):
+            raise AccessError(self.env._("Only IoT Managers send readings."))
+        if not isinstance(readings, list):
+            raise UserError(self.env._("Send a list of readings."))
+        if len(readings) > MAX_ITEMS:
+            raise UserError(
+                self.env._(
+                    "At most %(max)s readings per call, not %(count)s.",
+                    max=MAX_ITEMS,
+                    count=len(readings),
+                )
+            )
+        # readings are written only by the ingest; the caller was checked as
+        # an IoT Manager, and sensors are looked up in their companies only
+        return self.sudo()._wms_ingest_items(readings, companies=self.env.companies)
+
+    # ------------------------------------------------------------------
+    # The endpoint's entry: rate limit, then the batch on its own cursor
+    # ------------------------------------------------------------------
+    @api.model
+    def _wms_ingest_http(self, gateway, items):
+        """Run a gateway's batch: the rate limit, then the batch in a READ
+        COMMITTED transaction of its own (committed here), retried on a
+        deadlock. Returns the 200 body; raises IngestError (429, 503)."""
+        self._wms_take_rate(gateway, len(items))
+        for attempt in range(DB_RETRIES):
+            try:
+                with self._wms_read_committed() as env:
+                    return env["wms.iot.reading"]._wms_ingest_items(
+                        items, gateway=env["wms.iot.gateway"].browse(gateway.id)
+                    )
+            except RETRYABLE:
+                if attempt == DB_RETRIES - 1:
+                    _logger.warning(
+                        "Cold-chain ingest: batch failed %s times", DB_RETRIES
+                    )
+                    raise IngestError(
+                        503,
+                        self.env._("The database is busy: send the batch again."),
+                        {"Retry-After": "1"},
+                    ) from None
+                time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
+        return None  # not reached
+
+    @contextlib.contextmanager
+    def _wms_read_committed(self):
+        """An environment on a new cursor in READ COMMITTED, committed at the
+        end. Odoo's REPEATABLE READ would make two overlapping batches fail
+        (a serialization failure on INSERT ... ON CONFLICT and on the sensor
+        rows), and Odoo would re-run the request up to 5 times, then answer
+        with an HTML page. Tests share one cursor: no isolation change there."""
+        with self.env.registry.cursor() as cr:
+            if not self.env.registry.in_test_mode():
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            yield self.env(cr=cr)
+
+    def _wms_take_rate(self, gateway, count):
+        """Count ``count`` readings in the gateway's current minute, in
+        PostgreSQL (shared by all workers), committed at once; raise
+        IngestError 429 when over the gateway's rate."""
+        now = fields.Datetime.now()
+        minute = now.replace(second=0, microsecond=0)
+        retry_after = str(max(1, 60 - now.second))
+        limit = gateway.rate_limit
+        if count > limit:
+            raise IngestError(
+                429,
+                self.env._(
+                    "A batch of %(count)s readings exceeds the gateway's rate "
+                    "of %(limit)s per minute.",
+                    count=count,
+                    limit=limit,
+                ),
+                {"Retry-After": retry_after},
+            )
+        with self._wms_read_committed() as env:
+            env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO wms_iot_gateway_rate AS r (gateway_id, minute, count)
+                    VALUES (%(gateway)s, %(minute)s, %(count)s)
+                    ON CONFLICT (gateway_id, minute)
+                    DO UPDATE SET count = r.count + EXCLUDED.count
+                     WHERE r.count + EXCLUDED.count <= %(limit)s
+                    RETURNING count
+                    """,
+                    gateway=gateway.id,
+                    minute=minute,
+                    count=count,
+                    limit=limit,
+                )
+            )
+            taken = env.cr.fetchone()
+            env.cr.execute(
+                SQL(
+                    """
+                    UPDATE wms_iot_gateway SET last_seen = %(now)s
+                     WHERE id = %(gateway)s
+                       AND (last_seen IS NULL OR last_seen < %(stale)s)
+                    """,
+                    now=now,
+                    gateway=gateway.id,
+                    stale=now - timedelta(minutes=1),
+                )
+            )
+        if not taken:
+            raise IngestError(
+                429,
+                self.env._(
+                    "Over the gateway's rate of %(limit)s readings per minute.",
+                    limit=limit,
+                ),
+                {"Retry-After": retry_after},
+            )
+
+    # ------------------------------------------------------------------
+    # The batch
+    # ------------------------------------------------------------------
+    @api.model
+    def _wms_ingest_items(self, items, gateway=None, companies=None):
+        """Validate, store and evaluate a batch; the same answer as the
+        endpoint's. ``gateway``: its sensors only; else sensors of
+        ``companies`` (default: the current ones) of any gateway."""
+        now = fields.Datetime.now()
+        if gateway:
+            companies = gateway.company_id
+        companies = companies or self.env.companies
+        retention = max(companies.mapped("wms_iot_retention_days") or [90])
+        oldest = now - timedelta(days=retention)
+        newest = now + FUTURE_TOLERANCE
+        serials = {
+            item["sensor"]
+            for item in items
+            if isinstance(item, dict) and isinstance(item.get("sensor"), str)
+        }
+        sensors = self._wms_lock_sensors(serials, companies)
+        rejected = []
+        rows = {}  # (sensor_id, ts) -> (temperature, humidity), first wins
+        valid = 0
+        for index, item in enumerate(items):
+            error, row = self._wms_check_item(item, sensors, gateway, oldest, newest)
+            if error:
+                rejected.append({"index": index, "error": error})
+                continue
+            valid += 1
+            rows.setdefault(row[:2], row[2:])
+        inserted = self._wms_insert(rows, sensors) if rows else []
+        if inserted:
+            self._wms_evaluate(inserted, rows, sensors, now)
+        return {
+            "accepted": len(inserted),
+            "duplicates": valid - len(inserted),
+            "rejected": rejected,
+        }
+
+    def _wms_lock_sensors(self, serials, companies):
+        """{serial: sensor row} of the batch's sensors, locked (in id order,
+        so that two batches never deadlock) until the end of the batch: two
+        batches of one sensor are evaluated one after the other."""
+        if not serials:
+            return {}
+        self.env["wms.iot.sensor"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id, serial, company_id, gateway_id, state, measures,
+                       profile_id, eval_ts, eval_state, last_reading_date,
+                       last_temperature, last_humidity, status, active
+                  FROM wms_iot_sensor
+                 WHERE serial = ANY(%(serials)s) AND company_id = ANY(%(companies)s)
+                 ORDER BY id
+                   FOR NO KEY UPDATE
+                """,
+                serials=list(serials),
+                companies=companies.ids,
+            )
+        )
+        sensors = {}
+        for row in self.env.cr.dictfetchall():
+            if not row["active"]:
+                continue
+            if row["serial"] in sensors:
+                sensors[row["serial"]] = "ambiguous"
+            else:
+                sensors[row["serial"]] = row
+        return sensors
+
+    def _wms_check_item(self, item, sensors, gateway, oldest, newest):
+        """(error, None) or (None, (sensor_id, ts, temperature, humidity))."""
+        try:
+            return None, self._wms_parse_item(item, sensors, gateway, oldest, newest)
+        except ValueError as error:
+            return str(error), None
+
+    def _wms_parse_item(self, item, sensors, gateway, oldest, newest):
+        """(sensor_id, ts, temperature, humidity) of a valid item; raises
+        ValueError with the reason otherwise."""
+        _ = self.env._
+        if not isinstance(item, dict):
+            raise ValueError(_("not an object"))
+        serial = item.get("sensor")
+        sensor = sensors.get(serial) if isinstance(serial, str) else None
+        if sensor == "ambiguous":
+            raise ValueError(_("sensor serial in several companies"))
+        if not sensor:
+            raise ValueError(_("unknown sensor"))
+        if gateway and sensor["gateway_id"] != gateway.id:
+            raise ValueError(_("sensor belongs to another gateway"))
+        if sensor["state"] == "retired":
+            raise ValueError(_("sensor retired"))
+        if item.get("ts") is None:
+            raise ValueError(_("ts missing"))
+        try:
+            ts = _parse_ts(item["ts"])
+        except ValueError:
+            raise ValueError(
+                _("ts unparsable: ISO 8601 with an offset, or epoch seconds")
+            ) from None
+        if ts > newest:
+            raise ValueError(_("ts more than 5 minutes in the future"))
+        if ts < oldest:
+            raise ValueError(_("ts older than the retention"))
+        values = {}
+        for measure in ("temperature", "humidity"):
+            value = item.get(measure)
+            values[measure] = None
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(_("%(measure)s is not a number", measure=measure))
+            if not math.isfinite(value):
+                raise ValueError(
+                    _("%(measure)s is not a finite number", measure=measure)
+                )
+            low, high = PHYSICAL_LIMITS[measure]
+            if not low <= value <= high:
+                raise ValueError(
+                    _(
+                        "%(measure)s outside physical limits (%(low)s to %(high)s)",
+                        measure=measure,
+                        low=low,
+                        high=high,
+                    )
+                )
+            if sensor["measures"] not in (measure, "both"):
+                raise ValueError(
+                    _("sensor does not measure %(measure)s", measure=measure)
+                )
+            values[measure] = float(value)
+        if values["temperature"] is None and values["humidity"] is None:
+            raise ValueError(_("no temperature or humidity"))
+        return sensor["id"], ts, values["temperature"], values["humidity"]
+
+    def _wms_insert(self, rows, sensors):
+        """Insert the rows in one statement; [(sensor_id, ts)] inserted (not
+        the duplicates of stored readings)."""
+        company_of = {
+            row["id"]: row["company_id"]
+            for row in sensors.values()
+            if row != "ambiguous"
+        }
+        keys = list(rows)
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO wms_iot_reading
+                       (sensor_id, company_id, ts, temperature, humidity)
+                SELECT * FROM unnest(
+                    %(sensors)s::int[], %(companies)s::int[], %(ts)s::timestamp[],
+                    %(temperatures)s::float8[], %(humidities)s::float8[])
+                ON CONFLICT (sensor_id, ts) DO NOTHING
+                RETURNING sensor_id, ts
+                """,
+                sensors=[key[0] for key in keys],
+                companies=[company_of[key[0]] for key in keys],
+                ts=[key[1] for key in keys],
+                temperatures=[rows[key][0] for key in keys],
+                humidities=[rows[key][1] for key in keys],
+            )
+        )
+        inserted = self.env.cr.fetchall()
+        self.invalidate_model()
+        return inserted
+
+    def _wms_evaluate(self, inserted, rows, sensors, now):
+        """Bring the batch's sensors up to date and run the alarm machine
+        over their new readings, in device-time order: a few statements per
+        batch, none per reading."""
+        by_id = {row["id"]: row for row in sensors.values() if row != "ambiguous"}
+        per_sensor = defaultdict(list)
+        for sensor_id, ts in inserted:
+            per_sensor[sensor_id].append((ts, *rows[sensor_id, ts]))
+        Alert = self.env["wms.iot.alert"].with_context(
+            mail_create_nosubscribe=True, mail_notify_force_send=False
+        )
+        Sensor = self.env["wms.iot.sensor"]
+        sensor_recs = Sensor.browse(list(per_sensor))
+        ongoing = Alert.search(
+            [("sensor_id", "in", sensor_recs.ids), ("date_end", "=", False)]
+        )
+        by_key = {}
+        offline = Alert.browse()
+        for alert in ongoing:
+            if alert.level == "offline":
+                offline |= alert
+            else:
+                by_key[alert.sensor_id.id, alert.measure, alert.direction] = alert
+        profiles = {}
+        for profile in sensor_recs.profile_id:
+            profiles[profile.id] = (
+                profile._wms_limits(),
+                {
+                    "temperature": profile.hysteresis_temp,
+                    "humidity": profile.hysteresis_hum,
+                },
+                profile.alarm_delay_minutes,
+            )
+        sensor_rows = []
+        new_alerts = []  # (sensor id, measure, direction, alert dict)
+        changed = []  # (stored alert, alert dict)
+        for sensor_id, readings in per_sensor.items():
+            readings.sort()
+            info = by_id[sensor_id]
+            state = dict(info["eval_state"] or {})
+            eval_ts = info["eval_ts"]
+            fresh = [r for r in readings if eval_ts is None or r[0] > eval_ts]
+            open_levels = []
+            if info["state"] != "active":
+                state = {}
+            elif fresh:
+                limits, hysteresis, delay = profiles[info["profile_id"]]
+                for index, measure in ((1, "temperature"), (2, "humidity")):
+                    if info["measures"] not in (measure, "both"):
+                        continue
+                    series = [(r[0], r[index]) for r in fresh if r[index] is not None]
+                    for direction in ("high", "low"):
+                        key = f"{measure}/{direction}"
+                        warning = limits.get((measure, "warning", direction))
+                        alarm = limits.get((measure, "alarm", direction))
+                        stored = by_key.get((sensor_id, measure, direction))
+                        if warning is None and alarm is None:
+                            state.pop(key, None)
+                            continue
+                        if not series:
+                            if stored:
+                                open_levels.append(stored.level)
+                            continue
+                        run = alarm_machine.load_state(state.get(key))
+                        current = None
+                        if stored:
+                            run.setdefault("peak", stored.peak_value)
+                            current = {
+                                "id": stored.id,
+                                "level": stored.level,
+                                "limit_value": stored.limit_value,
+                                "date_start": stored.date_start,
+                                "date_end": None,
+                                "alarm_date": stored.alarm_date,
+                                "raised": False,
+                            }
+                        run, current, touched = alarm_machine.advance(
+                            series,
+                            run,
+                            current,
+                            warning,
+                            alarm,
+                            hysteresis[measure],
+                            delay,
+                            direction == "high",
+                        )
+                        state[key] = alarm_machine.dump_state(run)
+                        for alert in touched:
+                            if measure != "temperature":
+                                alert["mkt"] = None
+                            if alert["id"]:
+                                changed.append((stored, alert))
+                            else:
+                                new_alerts.append(
+                                    (sensor_id, measure, direction, alert)
+                                )
+                        if current:
+                            open_levels.append(current["level"])
+            else:
+                open_levels = [
+                    alert.level for key, alert in by_key.items() if key[0] == sensor_id
+                ]
+            if info["state"] != "active":
+                open_levels = []
+            status = (
+                "alarm"
+                if "alarm" in open_levels
+                else "warning"
+                if "warning" in open_levels
+                else "ok"
+            )
+            sensor_rows.append(self._wms_sensor_row(info, readings, state, status))
+        self._wms_write_sensors(sensor_rows)
+        if offline:
+            offline.write({"date_end": now})
+            for alert in offline:
+                alert.duration_minutes = (now - alert.date_start).total_seconds() / 60
+        raised = self._wms_write_alerts(Alert, new_alerts, changed, sensor_recs)
+        raised.filtered(lambda a: a.level == "alarm")._wms_on_alarm()
+        ended = Alert.browse(
+            [
+                stored.id
+                for stored, alert in changed
+                if alert["date_end"] and alert["level"] == "alarm"
+            ]
+        )
+        ended |= Alert.browse(
+            [
+                a["record_id"]
+                for *_x, a in new_alerts
+                if a["date_end"] and a["level"] == "alarm"
+            ]
+        )
+        ended._wms_on_alarm_end()
+
+    def _wms_sensor_row(self, info, readings, state, status):
+        """The sensor's new (id, last date, last temperature, last humidity,
+        status, eval ts, eval state)."""
+        last_date = info["last_reading_date"]
+        last_temperature = info["last_temperature"]
+        last_humidity = info["last_humidity"]
+        newest = readings[-1][0]
+        if last_date is None or newest >= last_date:
+            last_date = newest
+            for _ts, temperature, humidity in readings:
+                if temperature is not None:
+                    last_temperature = temperature
+                if humidity is not None:
+                    last_humidity = humidity
+        eval_ts = info["eval_ts"]
+        if eval_ts is None or newest > eval_ts:
+            eval_ts = newest
+        return (
+            info["id"],
+            last_date,
+            last_temperature,
+            last_humidity,
+            status,
+            eval_ts,
+            json.dumps(state),
+        )
+
+    def _wms_write_sensors(self, sensor_rows):
+        if not sensor_rows:
+            return
+        columns = list(zip(*sensor_rows, strict=True))
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE wms_iot_sensor s
+                   SET last_reading_date = v.last_date,
+                       last_temperature = v.temperature,
+                       last_humidity = v.humidity,
+                       status = v.status,
+                       eval_ts = v.eval_ts,
+                       eval_state = v.eval_state::jsonb
+                  FROM unnest(%s::int[], %s::timestamp[], %s::float8[],
+                              %s::float8[], %s::varchar[], %s::timestamp[],
+                              %s::text[])
+                       AS v(id, last_date, temperature, humidity, status,
+                            eval_ts, eval_state)
+                 WHERE s.id = v.id
+                """,
+                *[list(column) for column in columns],
+            )
+        )
+        self.env["wms.iot.sensor"].invalidate_model(
+            ["last_reading_date", "last_temperature", "last_humidity", "status"]
+        )
+
+    def _wms_write_alerts(self, Alert, new_alerts, changed, sensor_recs):
+        """Create the new alerts, update the stored ones; the alerts that
+        reached the alarm level now."""
+        raised = Alert.browse()
+        numbers = []
+        for stored, alert in changed:
+            vals = {}
+            if alert["level"] != stored.level:
+                vals.update(
+                    level=alert["level"],
+                    limit_value=alert["limit_value"],
+                    alarm_date=alert["alarm_date"],
+                )
+            if alert["date_end"]:
+                vals["date_end"] = alert["date_end"]
+            if vals:
+                stored.write(vals)
+            if alert.get("raised"):
+                raised |= stored
+            if "peak_value" in alert:
+                numbers.append(
+                    (
+                        stored.id,
+                        alert["peak_value"],
+                        alert["duration_minutes"],
+                        alert["mkt"],
+                    )
+                )
+        if numbers:
+            columns = list(zip(*numbers, strict=True))
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE wms_iot_alert a
+                       SET peak_value = v.peak, duration_minutes = v.duration,
+                           mkt = v.mkt
+                      FROM unnest(%s::int[], %s::float8[], %s::float8[],
+                                  %s::float8[]) AS v(id, peak, duration, mkt)
+                     WHERE a.id = v.id
+                    """,
+                    *[list(column) for column in columns],
+                )
+            )
+            Alert.invalidate_model(["peak_value", "duration_minutes", "mkt"])
+        if new_alerts:
+            sensors = sensor_recs.browse({item[0] for item in new_alerts})
+            affected = sensors._wms_affected_partners()
+            records = Alert.create(
+                [
+                    {
+                        "sensor_id": sensor_id,
+                        "company_id": sensors.browse(sensor_id).company_id.id,
+                        "location_id": sensors.browse(sensor_id).location_id.id,
+                        "partner_ids": [
+                            (6, 0, affected.get(sensor_id, sensors.browse()).ids)
+                        ],
+                        "level": alert["level"],
+                        "measure": measure,
+                        "direction": direction,
+                        "limit_value": alert["limit_value"],
+                        "date_start": alert["date_start"],
+                        "date_end": alert["date_end"],
+                        "alarm_date": alert["alarm_date"],
+                        "peak_value": alert.get("peak_value"),
+                        "duration_minutes": alert.get("duration_minutes"),
+                        "mkt": alert.get("mkt"),
+                    }
+                    for sensor_id, measure, direction, alert in new_alerts
+                ]
+            )
+            for record, (*_x, alert) in zip(records, new_alerts, strict=True):
+                alert["record_id"] = record.id
+                if alert["level"] == "alarm":
+                    raised |= record
+        return raised
