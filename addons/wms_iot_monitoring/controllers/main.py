@@ -3,6 +3,8 @@
 import json
 import logging
 
+from werkzeug.exceptions import RequestEntityTooLarge
+
 from odoo import http
 from odoo.http import request
 
@@ -70,9 +72,12 @@ class WmsIotController(http.Controller):
                 "Missing, unknown or revoked gateway key.",
                 {"WWW-Authenticate": 'Bearer realm="wms-iot"'},
             )
-        body = httprequest.stream.read(MAX_BODY + 1)
-        if len(body) > MAX_BODY:
-            raise IngestError(413, f"Body larger than {MAX_BODY} bytes.")
+        # a body sent without Content-Length (chunked) is cut at the same size
+        httprequest.max_content_length = MAX_BODY
+        try:
+            body = httprequest.get_data(cache=False)
+        except RequestEntityTooLarge:
+            raise IngestError(413, f"Body larger than {MAX_BODY} bytes.") from None
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError):

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg2.errors
 
-from odoo import api, fields, models
+from odoo import api, fields, models, sql_db
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
@@ -153,7 +153,7 @@ class WmsIotReading(models.Model):
         rows), and Odoo would re-run the request up to 5 times, then answer
         with an HTML page. Tests share one cursor: no isolation change there."""
         with self.env.registry.cursor() as cr:
-            if not self.env.registry.in_test_mode():
+            if isinstance(cr, sql_db.Cursor):  # not a test's cursor
                 cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
             yield self.env(cr=cr)
 

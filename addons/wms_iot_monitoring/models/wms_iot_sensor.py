@@ -194,7 +194,51 @@ class WmsIotSensor(models.Model):
 
     def write(self, vals):
         self._check_server_fields(vals)
-        return super().write(vals)
+        leaving = (
+            self.filtered(lambda s: s.state == "active")
+            if vals.get("state") in ("calibration", "retired")
+            else self.browse()
+        )
+        result = super().write(vals)
+        if leaving:
+            leaving._wms_stop_monitoring()
+        return result
+
+    def _wms_stop_monitoring(self):
+        """End the ongoing alerts of sensors put in calibration or retired,
+        and forget their alarm state: readings from now on raise nothing."""
+        now = fields.Datetime.now()
+        # the alerts are the system's: ending them is part of the state
+        # change the user was allowed to make
+        alerts = (
+            self.env["wms.iot.alert"]
+            .sudo()
+            .search([("sensor_id", "in", self.ids), ("date_end", "=", False)])
+        )
+        for alert in alerts:
+            alert.write(
+                {
+                    "date_end": now,
+                    "duration_minutes": (now - alert.date_start).total_seconds() / 60,
+                }
+            )
+            alert.message_post(
+                body=self.env._(
+                    "Ended: the sensor was set to %(state)s.",
+                    state=dict(self._fields["state"]._description_selection(self.env))[
+                        alert.sensor_id.state
+                    ],
+                )
+            )
+        self.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE wms_iot_sensor SET eval_state = NULL, status = 'ok' "
+                "WHERE id IN %s",
+                tuple(self.ids),
+            )
+        )
+        self.invalidate_recordset(["status"])
 
     def _check_server_fields(self, vals):
         forbidden = SERVER_FIELDS.intersection(vals)
