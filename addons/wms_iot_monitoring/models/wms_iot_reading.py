@@ -409,7 +409,8 @@ class WmsIotReading(models.Model):
             else:
                 by_key[alert.sensor_id.id, alert.measure, alert.direction] = alert
         profiles = {}
-        for profile in sensor_recs.profile_id:
+        profile_ids = {by_id[sensor_id]["profile_id"] for sensor_id in per_sensor}
+        for profile in self.env["wms.iot.profile"].browse(profile_ids):
             profiles[profile.id] = (
                 profile._wms_limits(),
                 {
@@ -471,7 +472,10 @@ class WmsIotReading(models.Model):
                             delay,
                             direction == "high",
                         )
-                        state[key] = alarm_machine.dump_state(run)
+                        if run:
+                            state[key] = alarm_machine.dump_state(run)
+                        else:
+                            state.pop(key, None)
                         for alert in touched:
                             if measure != "temperature":
                                 alert["mkt"] = None
