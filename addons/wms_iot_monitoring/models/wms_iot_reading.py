@@ -250,6 +250,7 @@ class WmsIotReading(models.Model):
         inserted = self._wms_insert(rows, sensors) if rows else []
         if inserted:
             self._wms_evaluate(inserted, rows, sensors, now)
+            self.env["wms.iot.reading.hourly"]._wms_rollup_late(inserted)
         return {
             "accepted": len(inserted),
             "duplicates": valid - len(inserted),

@@ -109,6 +109,25 @@ class WmsIotReadingHourly(models.Model):
         self.invalidate_model()
 
     @api.model
+    def _wms_rollup_late(self, inserted):
+        """Roll up again, at once, the hours of readings [(sensor_id, ts)]
+        that arrived after the scheduled action's lookback passed them."""
+        done = self.env["ir.config_parameter"].sudo().get_param(WATERMARK_PARAM)
+        if not done:
+            return
+        limit = fields.Datetime.to_datetime(done) - ROLLUP_LOOKBACK
+        late = {
+            (sensor_id, ts.replace(minute=0, second=0, microsecond=0))
+            for sensor_id, ts in inserted
+            if ts < limit
+        }
+        if late:
+            hours = [hour for _sensor, hour in late]
+            self._wms_rollup_range(
+                min(hours), max(hours) + timedelta(hours=1), sorted(late)
+            )
+
+    @api.model
     def _wms_purge(self, now):
         """Delete raw readings older than their company's retention and
         already rolled up, in batches committed one by one; the number
