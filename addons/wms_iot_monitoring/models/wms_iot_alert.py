@@ -89,7 +89,7 @@ class WmsIotAlert(models.Model):
         help="Mean Kinetic Temperature of the excursion's readings, "
         "time-weighted (USP <1160>, ΔH/R = 10,000 K).",
     )
-    acknowledged = fields.Boolean(readonly=True, tracking=True)
+    acknowledged = fields.Boolean(readonly=True, tracking=True, default=False)
     ack_user_id = fields.Many2one(
         "res.users", "Acknowledged By", readonly=True, tracking=True
     )
@@ -376,7 +376,7 @@ class WmsIotAlert(models.Model):
                   JOIN wms_iot_sensor s ON s.id = a.sensor_id
                   JOIN wms_iot_profile p ON p.id = s.profile_id
                  WHERE a.level IN %(levels)s
-                   AND NOT a.acknowledged
+                   AND a.acknowledged IS NOT TRUE
                    AND a.escalated_date IS NULL
                    AND p.escalate_after_minutes > 0
                    AND COALESCE(a.alarm_date, a.date_start)

@@ -625,6 +625,9 @@ class WmsIotReading(models.Model):
             )
             Alert.invalidate_model(["peak_value", "duration_minutes", "mkt"])
         if new_alerts:
+            # an alert ended above may have its successor below: its end must
+            # reach the table before the partial unique index sees the new one
+            Alert.flush_model(["date_end", "is_ongoing"])
             sensors = sensor_recs.browse({item[0] for item in new_alerts})
             affected = sensors._wms_affected_partners()
             records = Alert.create(

@@ -136,6 +136,7 @@ class WmsIotReadingHourly(models.Model):
         if not done:
             return 0
         rolled_until = fields.Datetime.to_datetime(done)
+        self.env["res.company"].flush_model(["wms_iot_retention_days"])
         deleted = 0
         while True:
             self.env.cr.execute(
