@@ -1,0 +1,158 @@
+# Copyright 2026 WMS Customer Care contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import timedelta
+
+from odoo import Command
+from odoo.tests import new_test_user, tagged
+from odoo.tests.common import freeze_time
+
+from .common import IOT_MANAGER, NOW, WmsIotCase
+
+BASE = NOW - timedelta(minutes=20)
+
+
+@tagged("post_install", "-at_install")
+class TestOfflineAlert(WmsIotCase):
+    """The watch cron opens an offline alert for a silent sensor; the next
+    reading closes it."""
+
+    def _offline(self, sensor):
+        return self._alerts(sensor, level="offline")
+
+    def test_offline_then_back(self):
+        with freeze_time(NOW):
+            # last reading at NOW - 10 min; offline after 30 min
+            self._ingest(self.sensor_now, [(0, 5.0), (10, 5.0)], base=BASE)
+            self.Alert._cron_wms_iot_watch()
+            self.assertFalse(self._offline(self.sensor_now), "silent for 10 min")
+            self.assertEqual(self.sensor_now.status, "ok")
+        later = NOW + timedelta(minutes=25)
+        with freeze_time(later):
+            self.Alert._cron_wms_iot_watch()
+            alert = self._offline(self.sensor_now)
+            self.assertEqual(len(alert), 1, "silent for 35 min")
+            self.assertTrue(alert.is_ongoing)
+            self.assertFalse(alert.measure)
+            self.assertFalse(alert.date_end)
+            self.assertEqual(alert.location_id, self.cold_room)
+            self.sensor_now.invalidate_recordset()
+            self.assertEqual(self.sensor_now.status, "offline")
+            # the next run does not open a second one
+            self.Alert._cron_wms_iot_watch()
+            self.assertEqual(self._offline(self.sensor_now), alert)
+            # the sensor speaks again
+            self._ingest(self.sensor_now, [(0, 5.0)], base=later)
+            self.assertFalse(alert.is_ongoing)
+            self.assertTrue(alert.date_end)
+            self.sensor_now.invalidate_recordset()
+            self.assertEqual(self.sensor_now.status, "ok")
+        with freeze_time(later + timedelta(minutes=10)):
+            self.Alert._cron_wms_iot_watch()
+            self.assertEqual(self._offline(self.sensor_now), alert, "no new one")
+
+    def test_profile_offline_delay(self):
+        self.profile_now.offline_after_minutes = 120
+        with freeze_time(NOW):
+            self._ingest(self.sensor_now, [(10, 5.0)], base=BASE)
+        with freeze_time(NOW + timedelta(minutes=60)):
+            self.Alert._cron_wms_iot_watch()
+            self.assertFalse(self._offline(self.sensor_now))
+        with freeze_time(NOW + timedelta(minutes=125)):
+            self.Alert._cron_wms_iot_watch()
+            self.assertTrue(self._offline(self.sensor_now))
+
+    def test_retired_sensor_is_not_offline(self):
+        with freeze_time(NOW):
+            self._ingest(self.sensor_now, [(10, 5.0)], base=BASE)
+        self.sensor_now.state = "retired"
+        with freeze_time(NOW + timedelta(hours=2)):
+            self.Alert._cron_wms_iot_watch()
+            self.assertFalse(self._offline(self.sensor_now))
+
+
+@tagged("post_install", "-at_install")
+class TestEscalation(WmsIotCase):
+    """Alarms left unacknowledged past the profile's delay escalate: one
+    activity per escalation user, once."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.profile_now.escalate_after_minutes = 60
+        cls.company_b = cls.env["res.company"].create({"name": "IoT Company B"})
+        cls.manager_b = new_test_user(
+            cls.env,
+            login="wms_iot_manager_b",
+            groups=f"base.group_user,{IOT_MANAGER}",
+            company_id=cls.company_b.id,
+            company_ids=[Command.set(cls.company_b.ids)],
+        )
+        cls.manager_2 = new_test_user(
+            cls.env, login="wms_iot_manager_2", groups=f"base.group_user,{IOT_MANAGER}"
+        )
+
+    def _alarm(self, level_value=9.0):
+        with freeze_time(NOW):
+            # the alarm opens at NOW - 5 min
+            self._ingest(self.sensor_now, [(15, level_value)], base=BASE)
+        return self._alerts(self.sensor_now).filtered(
+            lambda alert: alert.level != "offline"
+        )
+
+    def _watch_at(self, when):
+        with freeze_time(when):
+            self.Alert._cron_wms_iot_watch()
+
+    def _escalations(self, alert, users):
+        return self._activities(alert).filtered(lambda a: a.user_id in users)
+
+    def test_default_escalates_to_the_iot_managers_of_the_company(self):
+        alert = self._alarm()
+        self.assertEqual(alert.level, "alarm")
+        managers = self.iot_manager | self.manager_2
+        everyone = managers | self.manager_b | self.iot_user
+        self._watch_at(NOW + timedelta(minutes=10))
+        self.assertFalse(alert.escalated_date, "15 min unacknowledged < 60")
+        self.assertFalse(self._escalations(alert, everyone))
+        self._watch_at(NOW + timedelta(hours=2))
+        self.assertTrue(alert.escalated_date)
+        activities = self._escalations(alert, everyone)
+        self.assertEqual(activities.user_id, managers)
+        self.assertEqual(len(activities), 2, "one activity per manager")
+        # the admin is an IoT manager of this company too
+        admin = self.env.ref("base.user_admin")
+        self.assertEqual(len(self._escalations(alert, admin)), 1)
+        escalated = alert.escalated_date
+        # escalated once
+        self._watch_at(NOW + timedelta(hours=3))
+        self.assertEqual(len(self._escalations(alert, everyone)), 2)
+        self.assertEqual(alert.escalated_date, escalated)
+
+    def test_profile_escalation_users(self):
+        self.profile_now.escalation_user_ids = [Command.set(self.iot_user.ids)]
+        alert = self._alarm()
+        self._watch_at(NOW + timedelta(hours=2))
+        self.assertTrue(alert.escalated_date)
+        managers = self.iot_manager | self.manager_2 | self.env.ref("base.user_admin")
+        self.assertEqual(len(self._escalations(alert, self.iot_user)), 1)
+        self.assertFalse(self._escalations(alert, managers))
+
+    def test_acknowledged_alarm_does_not_escalate(self):
+        alert = self._alarm()
+        alert.with_user(self.iot_user).action_wms_acknowledge("Door was open")
+        self._watch_at(NOW + timedelta(hours=2))
+        self.assertFalse(alert.escalated_date)
+        self.assertFalse(self._escalations(alert, self.iot_manager | self.manager_2))
+
+    def test_warning_does_not_escalate(self):
+        alert = self._alarm(level_value=7.5)
+        self.assertEqual(alert.level, "warning")
+        self._watch_at(NOW + timedelta(hours=2))
+        self.assertFalse(alert.escalated_date)
+
+    def test_no_escalation_when_disabled(self):
+        self.profile_now.escalate_after_minutes = 0
+        alert = self._alarm()
+        self._watch_at(NOW + timedelta(days=2))
+        self.assertFalse(alert.escalated_date)
+        self.assertFalse(self._escalations(alert, self.iot_manager | self.manager_2))
