@@ -379,7 +379,8 @@ class WmsIotAlert(models.Model):
                    AND a.acknowledged IS NOT TRUE
                    AND a.escalated_date IS NULL
                    AND p.escalate_after_minutes > 0
-                   AND COALESCE(a.alarm_date, a.date_start)
+                   AND CASE WHEN a.level = 'offline' THEN a.create_date
+                            ELSE COALESCE(a.alarm_date, a.date_start) END
                        < %(now)s - make_interval(mins => p.escalate_after_minutes)
                 """,
                 levels=ESCALATED_LEVELS,
