@@ -5,5 +5,6 @@ from . import test_endpoint
 from . import test_ingest
 from . import test_integration
 from . import test_mkt
+from . import test_profile
 from . import test_rollup
 from . import test_watch

@@ -44,10 +44,10 @@ class TestIntegratorApi(HttpCase, WmsIotCase):
             for m in minutes_ago
         ]
 
-    def _json2(self, key, readings):
+    def _json2(self, key, readings, **params):
         return self.url_open(
             "/json/2/wms.iot.reading/wms_ingest",
-            json={"readings": readings},
+            json={"readings": readings, **params},
             headers={
                 "Authorization": f"bearer {key}",
                 "X-Odoo-Database": get_db_name(),
@@ -74,6 +74,32 @@ class TestIntegratorApi(HttpCase, WmsIotCase):
         alert = self._alerts(self.sensor_now)
         self.assertEqual(alert.level, "alarm")
         self.assertTrue(alert.ticket_id)
+
+    def test_json2_context_does_not_open_another_company(self):
+        """An IoT Manager of this company names another company in the
+        context: refused, nothing stored there."""
+        company_b = self.env["res.company"].create({"name": "IoT Company B"})
+        gateway_b = self.Gateway.create({"name": "B", "company_id": company_b.id})
+        sensor_b = self.Sensor.create(
+            {
+                "name": "B sensor",
+                "serial": "B-01",
+                "company_id": company_b.id,
+                "gateway_id": gateway_b.id,
+                "location_id": self.env["stock.warehouse"]
+                .search([("company_id", "=", company_b.id)], limit=1)
+                .lot_stock_id.id,
+                "profile_id": self.profile_now.id,
+            }
+        )
+        response = self._json2(
+            self.manager_key,
+            self._items(sensor_b, [3], temperature=30.0),
+            context={"allowed_company_ids": [company_b.id]},
+        )
+        self.assertNotEqual(response.status_code, 200, response.text)
+        self.assertFalse(self._readings(sensor_b))
+        self.assertFalse(self._alerts(sensor_b))
 
     def test_json2_user_refused(self):
         response = self._json2(self.user_key, self._items(self.sensor, [3]))
