@@ -5,10 +5,7 @@ import math
 import random
 from datetime import UTC, timedelta
 
-import babel.dates
-
 from odoo import api, fields, models
-from odoo.tools.misc import get_lang
 
 _logger = logging.getLogger(__name__)
 
@@ -28,29 +25,6 @@ CALIBRATION = [-19.0, -16.5, -15.8, -17.9, -20.6]
 
 class WmsIotReading(models.Model):
     _inherit = "wms.iot.reading"
-
-    def _web_read_group_groupby_formatter(self, groupby_spec, values):
-        """Label hourly groups 00:00 to 23:00. Core's label, 'hh:00 dd MMM',
-        has no AM/PM, and the graph view merges groups of one label: the
-        24-hour graph would show 1 AM and 1 PM of a day as one point."""
-        formatter = super()._web_read_group_groupby_formatter(groupby_spec, values)
-        field_name, _sep, granularity = groupby_spec.partition(":")
-        field = self._fields.get(field_name)
-        if granularity != "hour" or not field or field.type != "datetime":
-            return formatter
-        locale = get_lang(self.env).code
-
-        def formatter_hour(value):
-            result, domain = formatter(value)
-            if value and isinstance(result, tuple):
-                # value: the start of the hour, naive, in the user's timezone
-                label = babel.dates.format_datetime(
-                    value, format="HH:00 dd MMM", locale=locale
-                )
-                result = (result[0], label)
-            return result, domain
-
-        return formatter_hour
 
     @api.model
     def _wms_load_demo_readings(self):
