@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tests.common import freeze_time
 
 from .common import NOW, WmsIotCase
@@ -108,6 +108,44 @@ class TestAcknowledge(WmsIotCase):
         self.assertTrue(self.alert.acknowledged)
         self.assertEqual(self.alert.ack_user_id, self.iot_user)
         self.assertEqual(self.alert.ack_comment, "Compressor restarted")
+
+    def test_wizard_as_the_web_client_uses_it(self):
+        """The dialog opens on the alert, the button sends the password in
+        its context, in a request of its own."""
+        action = self.alert.with_user(self.iot_user).action_open_acknowledge_wizard()
+        form = Form(
+            self.env["wms.iot.alert.ack"]
+            .with_user(self.iot_user)
+            .with_context(**action["context"])
+        )
+        self.assertEqual(form.alert_ids[:], self.alert)
+        form.comment = "Probe moved back into the room"
+        form.password = "wms_iot_user_pw"
+        wizard = form.save()
+        self.assertFalse(wizard._fields["password"].store, "never in the database")
+        self.env.invalidate_all()
+        with self.assertRaises(UserError):
+            wizard.with_context(password="wrong-password").action_confirm()
+        self.assertFalse(self.alert.acknowledged)
+        self.env.invalidate_all()
+        wizard.with_context(password="wms_iot_user_pw").action_confirm()
+        self.assertTrue(self.alert.acknowledged)
+        self.assertEqual(self.alert.ack_comment, "Probe moved back into the room")
+
+    def test_wizard_signs_every_time(self):
+        """A right password once does not sign the next acknowledgement."""
+        self._wizard(self.iot_user, "wms_iot_user_pw").action_confirm()
+        self._ingest(self.sensor, [(0, 9.0), (20, 9.0)])
+        second = self._alerts(self.sensor)
+        self.assertTrue(second)
+        wizard = (
+            self.env["wms.iot.alert.ack"]
+            .with_user(self.iot_user)
+            .create({"alert_ids": [(6, 0, second.ids)], "comment": "Again"})
+        )
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+        self.assertFalse(second.acknowledged)
 
     def test_wizard_still_needs_a_comment(self):
         wizard = self._wizard(self.iot_user, "wms_iot_user_pw", comment=" ")
