@@ -2,7 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from datetime import UTC, datetime, timedelta
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tests.common import freeze_time
 
@@ -104,6 +104,23 @@ class TestIngest(WmsIotCase):
         self.assertEqual(both.ts, self._dt(0))
         self.assertEqual((both.temperature, both.humidity), (5.0, 50.0))
 
+    def test_ts_needs_an_offset_and_seconds(self):
+        epoch = int(NOW.replace(tzinfo=UTC).timestamp())
+        items = [
+            # naive ISO: which timezone? refused rather than guessed
+            {"sensor": "CR-A-01", "ts": "2026-12-01T07:10:00", "temperature": 5.0},
+            # epoch in milliseconds by mistake: far future or out of range
+            {"sensor": "CR-A-01", "ts": epoch * 1000, "temperature": 5.0},
+            {"sensor": "CR-A-01", "ts": True, "temperature": 5.0},
+            {"sensor": "CR-A-01", "ts": "", "temperature": 5.0},
+            {"sensor": "CR-A-01", "ts": [2026, 12, 1], "temperature": 5.0},
+            {"sensor": "CR-A-01", "ts": epoch - 60, "temperature": 5.0},
+        ]
+        result = self.Reading._wms_ingest_items(items, gateway=self.gateway)
+        self.assertEqual([r["index"] for r in result["rejected"]], [0, 1, 2, 3, 4])
+        self.assertEqual(result["accepted"], 1)
+        self.assertEqual(self._readings(self.sensor).ts, NOW - timedelta(minutes=1))
+
     def test_item_without_a_value(self):
         result = self.Reading._wms_ingest_items(
             [{"sensor": "CR-A-02", "ts": self._ts(8)}], gateway=self.gateway
@@ -170,6 +187,15 @@ class TestIngest(WmsIotCase):
                     [{"sensor": "CR-A-01", "ts": self._ts(5), "temperature": 5.0}]
                 )
         self.assertEqual(len(self._readings(self.sensor)), 1)
+
+    def test_wms_ingest_refuses_what_the_endpoint_refuses(self):
+        Reading = self.Reading.with_user(self.iot_manager)
+        item = {"sensor": "CR-A-01", "ts": self._ts(0), "temperature": 5.0}
+        with self.assertRaises(UserError):
+            Reading.wms_ingest({"readings": [item]})
+        with self.assertRaises(UserError):
+            Reading.wms_ingest([item] * 5001)
+        self.assertFalse(self._readings(self.sensor))
 
     def test_wms_ingest_sees_only_the_users_companies(self):
         company_b = self.env["res.company"].create({"name": "IoT Company B"})
