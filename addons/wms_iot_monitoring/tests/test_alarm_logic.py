@@ -137,6 +137,25 @@ class TestAlarmLogic(WmsIotCase):
         self.assertEqual(tracked.old_value_char, "Warning")
         self.assertEqual(tracked.new_value_char, "Alarm")
 
+    def test_delay_applies_to_the_rise_to_alarm(self):
+        """With a delay, the warning opens after the delay beyond the
+        warning limit, and rises once the value stayed beyond the alarm
+        limit for the delay too."""
+        self._ingest(self.sensor, [(0, 7.5), (16, 7.5)])
+        alert = self._alerts(self.sensor)
+        self.assertEqual(alert.level, "warning")
+        self.assertEqual(alert.date_start, self._dt(0))
+        self._ingest(self.sensor, [(20, 8.5), (30, 8.5)])
+        self.assertEqual(alert.level, "warning", "10 min beyond 8 < 15")
+        self._ingest(self.sensor, [(32, 7.8), (34, 8.5), (48, 8.5)])
+        self.assertEqual(alert.level, "warning", "the dip at 32 reset the delay")
+        self._ingest(self.sensor, [(50, 8.5)])
+        self.assertEqual(self._alerts(self.sensor), alert)
+        self.assertEqual(alert.level, "alarm")
+        self.assertEqual(alert.alarm_date, self._dt(50))
+        self.assertEqual(alert.date_start, self._dt(0))
+        self.assertEqual(alert.peak_value, 8.5)
+
     def test_alarm_back_inside_by_the_hysteresis_ends(self):
         """Back under the alarm limit by the hysteresis ends the alarm, even
         above the warning limit; at most one ongoing alert per sensor,
