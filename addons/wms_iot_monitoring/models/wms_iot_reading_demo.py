@@ -55,6 +55,8 @@ class WmsIotReading(models.Model):
                 if serial in serials:
                     items.append({"sensor": serial, "ts": epoch, **values[step]})
         result = self._wms_ingest_items(items, gateway=gateway)
+        # the hourly readings of the day, as the hourly cron would roll them up
+        self.env["wms.iot.reading.hourly"]._wms_rollup(fields.Datetime.now())
         _logger.info(
             "Cold-chain demo readings: %s accepted, %s duplicates, %s rejected",
             result["accepted"],

@@ -23,7 +23,6 @@ class WmsIotAlertAck(models.TransientModel):
         required=True,
         default=lambda self: self._default_alert_ids(),
     )
-    alert_count = fields.Integer(compute="_compute_alert_count")
     comment = fields.Text(
         required=True,
         help="What was found and what was done. Kept on each alert, with "
@@ -48,11 +47,6 @@ class WmsIotAlertAck(models.TransientModel):
             [context["active_id"]] if context.get("active_id") else []
         )
         return self.env["wms.iot.alert"].browse(ids).exists()
-
-    @api.depends("alert_ids")
-    def _compute_alert_count(self):
-        for wizard in self:
-            wizard.alert_count = len(wizard.alert_ids)
 
     def _inverse_password(self):
         """Keep the password in the cache only (see the field)."""
