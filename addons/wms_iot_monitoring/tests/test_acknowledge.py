@@ -77,7 +77,7 @@ class TestAcknowledge(WmsIotCase):
         return (
             self.env["wms.iot.alert.ack"]
             .with_user(user)
-            .with_context(action.get("context") or {})
+            .with_context(**(action.get("context") or {}))
             .create(
                 {
                     "alert_ids": [(6, 0, self.alert.ids)],
