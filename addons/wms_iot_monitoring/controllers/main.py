@@ -8,10 +8,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from odoo import http
 from odoo.http import request
 
-from odoo.addons.wms_iot_monitoring.models.wms_iot_reading import (
-    MAX_ITEMS,
-    IngestError,
-)
+from ..models.wms_iot_reading import MAX_ITEMS, IngestError
 
 _logger = logging.getLogger(__name__)
 

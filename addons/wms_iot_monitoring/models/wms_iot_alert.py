@@ -261,8 +261,10 @@ class WmsIotAlert(models.Model):
                 mail_notify_force_send=False,
             ).message_post_with_source(
                 template,
+                # a note sent to the customer only: the alert's followers
+                # do not get a copy per customer
                 message_type="comment",
-                subtype_xmlid="mail.mt_comment",
+                subtype_xmlid="mail.mt_note",
                 partner_ids=partner.ids,
             )
         managers = (
@@ -270,8 +272,11 @@ class WmsIotAlert(models.Model):
             | self.partner_ids.wms_account_manager_id
         )
         activity_type = self.env.ref("wms_iot_monitoring.mail_activity_type_excursion")
+        # on the ticket, which account managers (Customer Care) can open;
+        # on the alert when the ticket could not be made
+        target = self.ticket_id or self
         for manager in managers:
-            self.activity_schedule(
+            target.activity_schedule(
                 activity_type_id=activity_type.id,
                 user_id=manager.id,
                 note=self._wms_describe(),

@@ -9,11 +9,13 @@ import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+import babel.dates
 import psycopg2.errors
 
 from odoo import api, fields, models, sql_db
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+from odoo.tools.misc import get_lang
 
 from . import wms_iot_alarm as alarm_machine
 
@@ -30,6 +32,30 @@ RETRYABLE = (
     psycopg2.errors.DeadlockDetected,
     psycopg2.errors.LockNotAvailable,
 )
+
+
+def hour_labels(model, groupby_spec, formatter):
+    """Wrap the web client's group formatter of ``model`` so that hourly
+    groups read 00:00 to 23:00. Core's label, 'hh:00 dd MMM', has no AM/PM,
+    and the graph view merges the groups of one label: a 24-hour graph would
+    show 1 AM and 1 PM of a day as one point."""
+    field_name, _sep, granularity = groupby_spec.partition(":")
+    field = model._fields.get(field_name)
+    if granularity != "hour" or not field or field.type != "datetime":
+        return formatter
+    locale = get_lang(model.env).code
+
+    def formatter_hour(value):
+        result, domain = formatter(value)
+        if value and isinstance(result, tuple):
+            # value: the start of the hour, naive, in the user's timezone
+            label = babel.dates.format_datetime(
+                value, format="HH:00 dd MMM", locale=locale
+            )
+            result = (result[0], label)
+        return result, domain
+
+    return formatter_hour
 
 
 class IngestError(Exception):
@@ -88,6 +114,10 @@ class WmsIotReading(models.Model):
 
     _sensor_ts_uniq = models.UniqueIndex("(sensor_id, ts)")
     _ts_brin = models.Index("USING brin (ts)")
+
+    def _web_read_group_groupby_formatter(self, groupby_spec, values):
+        formatter = super()._web_read_group_groupby_formatter(groupby_spec, values)
+        return hour_labels(self, groupby_spec, formatter)
 
     # ------------------------------------------------------------------
     # Integrators
@@ -228,8 +258,11 @@ class WmsIotReading(models.Model):
         if gateway:
             companies = gateway.company_id
         companies = companies or self.env.companies
-        retention = max(companies.mapped("wms_iot_retention_days") or [90])
-        oldest = now - timedelta(days=retention)
+        # per company: each sensor's readings follow its company's retention
+        oldest = {
+            company.id: now - timedelta(days=company.wms_iot_retention_days or 90)
+            for company in companies
+        }
         newest = now + FUTURE_TOLERANCE
         serials = {
             item["sensor"]
@@ -299,31 +332,30 @@ class WmsIotReading(models.Model):
     def _wms_parse_item(self, item, sensors, gateway, oldest, newest):
         """(sensor_id, ts, temperature, humidity) of a valid item; raises
         ValueError with the reason otherwise."""
-        _ = self.env._
         if not isinstance(item, dict):
-            raise ValueError(_("not an object"))
+            raise ValueError(self.env._("not an object"))
         serial = item.get("sensor")
         sensor = sensors.get(serial) if isinstance(serial, str) else None
         if sensor == "ambiguous":
-            raise ValueError(_("sensor serial in several companies"))
+            raise ValueError(self.env._("sensor serial in several companies"))
         if not sensor:
-            raise ValueError(_("unknown sensor"))
+            raise ValueError(self.env._("unknown sensor"))
         if gateway and sensor["gateway_id"] != gateway.id:
-            raise ValueError(_("sensor belongs to another gateway"))
+            raise ValueError(self.env._("sensor belongs to another gateway"))
         if sensor["state"] == "retired":
-            raise ValueError(_("sensor retired"))
+            raise ValueError(self.env._("sensor retired"))
         if item.get("ts") is None:
-            raise ValueError(_("ts missing"))
+            raise ValueError(self.env._("ts missing"))
         try:
             ts = _parse_ts(item["ts"])
         except ValueError:
             raise ValueError(
-                _("ts unparsable: ISO 8601 with an offset, or epoch seconds")
+                self.env._("ts unparsable: ISO 8601 with an offset, or epoch seconds")
             ) from None
         if ts > newest:
-            raise ValueError(_("ts more than 5 minutes in the future"))
-        if ts < oldest:
-            raise ValueError(_("ts older than the retention"))
+            raise ValueError(self.env._("ts more than 5 minutes in the future"))
+        if ts < oldest[sensor["company_id"]]:
+            raise ValueError(self.env._("ts older than the retention"))
         values = {}
         for measure in ("temperature", "humidity"):
             value = item.get(measure)
@@ -331,15 +363,17 @@ class WmsIotReading(models.Model):
             if value is None:
                 continue
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ValueError(_("%(measure)s is not a number", measure=measure))
+                raise ValueError(
+                    self.env._("%(measure)s is not a number", measure=measure)
+                )
             if not math.isfinite(value):
                 raise ValueError(
-                    _("%(measure)s is not a finite number", measure=measure)
+                    self.env._("%(measure)s is not a finite number", measure=measure)
                 )
             low, high = PHYSICAL_LIMITS[measure]
             if not low <= value <= high:
                 raise ValueError(
-                    _(
+                    self.env._(
                         "%(measure)s outside physical limits (%(low)s to %(high)s)",
                         measure=measure,
                         low=low,
@@ -348,11 +382,11 @@ class WmsIotReading(models.Model):
                 )
             if sensor["measures"] not in (measure, "both"):
                 raise ValueError(
-                    _("sensor does not measure %(measure)s", measure=measure)
+                    self.env._("sensor does not measure %(measure)s", measure=measure)
                 )
             values[measure] = float(value)
         if values["temperature"] is None and values["humidity"] is None:
-            raise ValueError(_("no temperature or humidity"))
+            raise ValueError(self.env._("no temperature or humidity"))
         return sensor["id"], ts, values["temperature"], values["humidity"]
 
     def _wms_insert(self, rows, sensors):
