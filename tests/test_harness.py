@@ -225,6 +225,7 @@ def test_runner_runs_bench_scripts_not_their_helper(tmp_path):
     assert (BENCHMARKS / "benchlib.py").is_file()
     assert names == [
         "bench_customer_profile.py",
+        "bench_iot_monitoring.py",
         "bench_outbound_requirements.py",
         "bench_segmentation.py",
         "bench_service_tickets.py",
@@ -259,6 +260,7 @@ def test_benchmarks_declare_their_modules(tmp_path):
     }
     assert declared == {
         "bench_customer_profile.py": ["wms_customer_profile"],
+        "bench_iot_monitoring.py": ["wms_iot_monitoring"],
         "bench_outbound_requirements.py": ["wms_outbound_requirements"],
         "bench_segmentation.py": ["wms_segmentation"],
         "bench_service_tickets.py": ["wms_service_tickets"],

@@ -1,5 +1,6 @@
 """What the benchmark scripts share: arguments, the database, figures, checks,
-query counting, timing, memory, and generated rows with every NOT NULL column.
+query counting, timing, memory, generated rows with every NOT NULL column, and
+an Odoo server of its own (``--workers``) with the CPU time of its processes.
 
 Not a benchmark itself: ``tests/run --benchmarks`` runs only ``bench_*.py``.
 Each of those declares at module level, as literals the runner reads without
@@ -18,14 +19,19 @@ is met (goals are printed but not judged).
 
 import argparse
 import contextlib
+import http.client
 import io
+import os
 import pstats
 import re
 import resource
 import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
@@ -138,6 +144,18 @@ def times_text(times, unit_format="{:.3f}"):
 
 def median(values):
     return statistics.median(values)
+
+
+def percentile(values, percent):
+    """The ``percent`` percentile of ``values`` (linear between the closest
+    ranks, as numpy's default)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = (len(ordered) - 1) * percent / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def steps_text(steps):
@@ -508,3 +526,275 @@ def activity_counts(env, res_model, type_ids):
     )
     rows = {type_id: (opened, done) for type_id, opened, done in env.cr.fetchall()}
     return {kind: rows.get(type_id, (0, 0)) for kind, type_id in type_ids.items()}
+
+
+# ----------------------------------------------------------------------
+# An Odoo server of the benchmark's own (benchmarks of HTTP endpoints), and
+# the CPU time of processes
+# ----------------------------------------------------------------------
+SERVER_LAUNCHER = """\
+import os
+import sys
+import time
+
+if sys.argv[1:2] == ["gevent"]:
+    # the websocket process: none is needed here, an idle stand-in instead
+    while os.getppid() != 1:
+        time.sleep(1)
+else:
+    import odoo.cli
+
+    odoo.cli.main()
+"""
+SERVER_START_TIMEOUT = 120  # seconds
+SERVER_STOP_TIMEOUT = 30
+
+
+def free_port():
+    """A TCP port of 127.0.0.1 that nothing listens on now."""
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class OdooServer:
+    """``with OdooServer(config_path, dbname, workers=2) as server:`` an Odoo
+    server in a subprocess, in multi-process mode (``--workers``), on free
+    ports of 127.0.0.1, serving ``dbname`` only (``--db-filter``), without
+    cron workers, logging to ``server.log_path``; the block starts once it
+    answers ``/web/health``. Stopped at the end (SIGTERM, then SIGKILL of its
+    process group after ``SERVER_STOP_TIMEOUT``).
+
+    Started from a launcher file, as ``odoo-bin`` is: the prefork server
+    starts its websocket (gevent) process by running its own ``sys.argv[0]``
+    again (``python -m odoo`` would not allow it), and starts it again each
+    second if it dies (where gevent cannot start, that would take a core).
+    No benchmark uses websockets: the launcher runs an idle stand-in for that
+    process, which the server kills when it stops."""
+
+    def __init__(self, config_path, dbname, workers=2, log_level="info", extra=()):
+        self.config_path = config_path
+        self.dbname = dbname
+        self.workers = workers
+        self.log_level = log_level
+        self.extra = list(extra)
+        self.process = None
+        self.port = None
+        self.folder = None
+        self.log_path = None
+
+    def command(self):
+        launcher = Path(self.folder) / "odoo_server.py"
+        launcher.write_text(SERVER_LAUNCHER, encoding="utf-8")
+        return [
+            sys.executable,
+            str(launcher),  # the server command: the default one
+            "-c",
+            str(self.config_path),
+            "-d",
+            self.dbname,
+            "--db-filter",
+            f"^{re.escape(self.dbname)}$",
+            "--workers",
+            str(self.workers),
+            "--max-cron-threads",
+            "0",
+            "--http-interface",
+            "127.0.0.1",
+            "--http-port",
+            str(self.port),
+            "--gevent-port",
+            str(free_port()),
+            "--logfile",
+            str(self.log_path),
+            f"--log-level={self.log_level}",
+            *self.extra,
+        ]
+
+    def __enter__(self):
+        self.folder = tempfile.mkdtemp(prefix="bench_odoo_server_")
+        self.log_path = Path(self.folder) / "odoo.log"
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            self.command(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its workers in a process group of their own
+        )
+        try:
+            self.wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def wait_until_ready(self):
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"the Odoo server exited ({self.process.returncode}) before "
+                    f"answering; its log: {self.log_path}\n{self.log_tail()}"
+                )
+            try:
+                status, _headers, _body = self.request("GET", "/web/health", timeout=5)
+            except OSError:
+                status = None
+            if status == 200:
+                return
+            time.sleep(0.2)
+        raise RuntimeError(
+            f"the Odoo server does not answer after {SERVER_START_TIMEOUT} s; "
+            f"its log: {self.log_path}\n{self.log_tail()}"
+        )
+
+    def request(self, method, path, body=None, headers=None, timeout=60):
+        """(status, headers, body) of one request on a new connection."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            connection.close()
+
+    def stop(self):
+        if not self.process or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(SERVER_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(SERVER_STOP_TIMEOUT)
+
+    def pids(self):
+        """The server's processes: the master and its descendants."""
+        return descendants(self.process.pid) | {self.process.pid}
+
+    def log_tail(self, lines=40):
+        try:
+            text = Path(self.log_path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def log_lines(self, levels=("ERROR", "CRITICAL")):
+        """The log lines at ``levels``, each with the traceback that follows."""
+        try:
+            text = Path(self.log_path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return []
+        found, keep = [], False
+        for line in text.splitlines():
+            match = re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) ", line)
+            if match:
+                keep = match[1] in levels
+                if keep:
+                    found.append(line)
+            elif keep and found:
+                found[-1] += "\n" + line
+        return found
+
+
+def _proc_stat(pid):
+    """(ppid, command, CPU seconds: user + system) of a process, or None."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            text = stat.read()
+    except OSError:
+        return None
+    command = text[text.index("(") + 1 : text.rindex(")")]
+    fields = text[text.rindex(")") + 2 :].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return int(fields[1]), command, (int(fields[11]) + int(fields[12])) / ticks
+
+
+def _all_processes():
+    found = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            stat = _proc_stat(int(name))
+            if stat:
+                found[int(name)] = stat
+    return found
+
+
+def postgres_backends(dbname):
+    """The pids of the PostgreSQL backends connected to ``dbname`` now."""
+    with contextlib.closing(db_connect("postgres").cursor()) as cr:
+        cr.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [dbname])
+        return {row[0] for row in cr.fetchall()}
+
+
+def descendants(pid, processes=None):
+    processes = processes or _all_processes()
+    children = defaultdict(set)
+    for child, (ppid, _command, _cpu) in processes.items():
+        children[ppid].add(child)
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.pop(todo.pop(), ()):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used, between ``start()`` and ``stop()``, by groups of
+    processes of this machine: ``groups`` is {name: function() -> set of
+    pids}, evaluated at both ends (a process that starts or ends in between
+    counts from or up to the end it is seen at); ``postgres_all`` (every
+    process whose command starts with "postgres": this machine's server, for
+    every database) is added; ``machine_busy`` and ``machine_total`` (CPU
+    seconds of all cores) come from /proc/stat. Linux only."""
+
+    def __init__(self, groups):
+        self.groups = dict(groups)
+        self.before = self.after = None
+        self.seconds = {}
+
+    @staticmethod
+    def _machine():
+        with open("/proc/stat", encoding="ascii") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
+        ticks = os.sysconf("SC_CLK_TCK")
+        idle = values[3] + values[4]
+        return sum(values) / ticks, (sum(values) - idle) / ticks
+
+    def _sample(self):
+        processes = _all_processes()
+        sample = {}
+        for name, pids in self.groups.items():
+            sample[name] = {
+                pid: processes[pid][2] for pid in pids() if pid in processes
+            }
+        sample["postgres_all"] = {
+            pid: cpu
+            for pid, (_ppid, command, cpu) in processes.items()
+            if command.startswith("postgres")
+        }
+        return sample, self._machine()
+
+    def start(self):
+        self.before = self._sample()
+        return self
+
+    def stop(self):
+        self.after = self._sample()
+        (before, (total0, busy0)), (after, (total1, busy1)) = self.before, self.after
+        for name in after:
+            pids = set(before[name]) | set(after[name])
+            self.seconds[name] = sum(
+                after[name].get(pid, before[name].get(pid, 0.0))
+                - before[name].get(pid, 0.0)
+                for pid in pids
+            )
+        self.seconds["machine_total"] = total1 - total0
+        self.seconds["machine_busy"] = busy1 - busy0
+        return self.seconds
