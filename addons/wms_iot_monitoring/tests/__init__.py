@@ -5,6 +5,7 @@ from . import test_endpoint
 from . import test_ingest
 from . import test_integration
 from . import test_mkt
+from . import test_notification
 from . import test_profile
 from . import test_query_budget
 from . import test_rollup
