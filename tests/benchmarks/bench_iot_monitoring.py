@@ -1197,14 +1197,20 @@ def run(env, args, report):
     say("postgresql_autovacuum", "on" if autovacuum else "off", "{}")
     say("vacuum_busy_tables_before_runs", args.vacuum_busy)
     with benchlib.OdooServer(args.config, env.cr.dbname, workers=2) as server:
-        print(f"   Odoo server on port {server.port}, log {server.log_path}")
+        print(
+            f"   Odoo server on port {server.port}, log {server.log_path} "
+            "(removed at the end if it holds no error)"
+        )
         throughput = bench_throughput(env, args, report, server, fleet)
         overlap = bench_overlap(env, args, report, server, fleet)
         errors = server.log_lines()
     say("server_log_errors", len(errors))
     for line in errors[:3]:
         print("   " + line[:2000])
-    report.check("the server logged no error", not errors)
+    if report.check("the server logged no error", not errors):
+        server.remove_files()
+    else:
+        print(f"   the server's log is kept: {server.log_path}")
 
     profile = args.profile or args.smoke
     if not args.smoke:

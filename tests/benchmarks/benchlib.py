@@ -673,6 +673,12 @@ class OdooServer:
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(SERVER_STOP_TIMEOUT)
 
+    def remove_files(self):
+        """Remove the launcher and the log (once read), the server stopped."""
+        self.stop()
+        if self.folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
     def pids(self):
         """The server's processes: the master and its descendants."""
         return descendants(self.process.pid) | {self.process.pid}
