@@ -53,7 +53,8 @@ an open snapshot would keep every dead row version the batches leave).
    batch (every timed batch of the runs), the floor's rows per second, the
    size of those small tables after each run (their growth: dead row
    versions), and the CPU seconds, per run, of the Odoo server's processes,
-   of PostgreSQL's backends on DB, of the clients, of everything else on
+   of PostgreSQL's backends on DB (n/a when PostgreSQL runs in another
+   container or machine), of the clients, of everything else on
    the machine ("other": on a shared machine, other work skews the
    figures) and of the machine (its cores' busy and total time): where the
    two cores go. The clients' share shows that they are not the
@@ -693,21 +694,22 @@ def report_throughput(args, report, clients, runs):
             benchlib.times_text([run["vacuum_s"] for run in runs], "{:.2f}"),
             "{}",
         )
-    # where the CPU went, over the runs (seconds per run, and per batch)
-    cpu = {
-        name: statistics.fmean(run["cpu"][name] for run in runs)
-        for name in runs[0]["cpu"]
-    }
-    batches = runs[0]["readings"] / args.batch_size
+    # where the CPU went, over the runs (seconds per run, and per batch);
+    # None: processes this machine does not show (PostgreSQL elsewhere)
+    cpu = {}
+    for name in runs[0]["cpu"]:
+        values = [run["cpu"][name] for run in runs if run["cpu"][name] is not None]
+        cpu[name] = statistics.fmean(values) if values else None
     cpu["other"] = cpu["machine_busy"] - sum(
-        cpu[name] for name in ("odoo", "postgres", "clients", "bench")
+        cpu[name] or 0.0 for name in ("odoo", "postgres", "clients", "bench")
     )
+    batches = runs[0]["readings"] / args.batch_size
     for name in ("odoo", "postgres", "clients", "other", "machine_busy"):
-        say(f"{tag}_cpu_{name}_s", cpu[name], "{:.2f}")
+        say(f"{tag}_cpu_{name}_s", cpu_text(cpu[name]), "{}")
     say(f"{tag}_cpu_machine_total_s", cpu["machine_total"], "{:.2f}")
-    say(f"{tag}_cpu_odoo_ms_per_batch", 1000 * cpu["odoo"] / batches, "{:.1f}")
-    say(f"{tag}_cpu_postgres_ms_per_batch", 1000 * cpu["postgres"] / batches, "{:.1f}")
-    say(f"{tag}_cpu_clients_ms_per_batch", 1000 * cpu["clients"] / batches, "{:.2f}")
+    for name in ("odoo", "postgres", "clients"):
+        per_batch = None if cpu[name] is None else cpu[name] / batches
+        say(f"{tag}_cpu_{name}_ms_per_batch", cpu_text(per_batch, 1000), "{}")
     say(
         f"{tag}_machine_busy_percent",
         100 * cpu["machine_busy"] / cpu["machine_total"],
@@ -717,6 +719,12 @@ def report_throughput(args, report, clients, runs):
         f"{tag}_readings_per_s>={GOAL_READINGS_PER_S}", per_s >= GOAL_READINGS_PER_S
     )
     report.goal(f"ratio_{tag}_floor>={GOAL_FLOOR_SHARE:g}", share >= GOAL_FLOOR_SHARE)
+
+
+def cpu_text(seconds, scale=1):
+    if seconds is None:
+        return "n/a (not on this machine)"
+    return f"{seconds * scale:.2f}"
 
 
 def check_alerts(env, report, fleet):

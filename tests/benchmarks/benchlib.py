@@ -732,10 +732,15 @@ def _all_processes():
 
 
 def postgres_backends(dbname):
-    """The pids of the PostgreSQL backends connected to ``dbname`` now."""
+    """The pids of the PostgreSQL backends connected to ``dbname`` now, if
+    they run on this machine (a pid of another container's server may be
+    another process here)."""
     with contextlib.closing(db_connect("postgres").cursor()) as cr:
         cr.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [dbname])
-        return {row[0] for row in cr.fetchall()}
+        pids = {row[0] for row in cr.fetchall()}
+    return {
+        pid for pid in pids if (_proc_stat(pid) or (0, ""))[1].startswith("postgres")
+    }
 
 
 def descendants(pid, processes=None):
@@ -758,7 +763,9 @@ class CpuMeter:
     counts from or up to the end it is seen at); ``postgres_all`` (every
     process whose command starts with "postgres": this machine's server, for
     every database) is added; ``machine_busy`` and ``machine_total`` (CPU
-    seconds of all cores) come from /proc/stat. Linux only."""
+    seconds of all cores) come from /proc/stat. A group none of whose
+    processes this machine shows (PostgreSQL in another container) gets
+    None. Linux only."""
 
     def __init__(self, groups):
         self.groups = dict(groups)
@@ -796,6 +803,9 @@ class CpuMeter:
         (before, (total0, busy0)), (after, (total1, busy1)) = self.before, self.after
         for name in after:
             pids = set(before[name]) | set(after[name])
+            if not pids:
+                self.seconds[name] = None
+                continue
             self.seconds[name] = sum(
                 after[name].get(pid, before[name].get(pid, 0.0))
                 - before[name].get(pid, 0.0)
