@@ -1,6 +1,8 @@
 # Copyright 2026 WMS Customer Care contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from contextlib import contextmanager
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.tests import new_test_user, tagged
@@ -99,6 +101,12 @@ class TestEscalation(WmsIotCase):
             lambda alert: alert.level != "offline"
         )
 
+    @contextmanager
+    def _at(self, when):
+        """At ``when``, the database clock (create dates) included."""
+        with freeze_time(when), patch.object(type(self.env.cr), "now", lambda cr: when):
+            yield
+
     def _watch_at(self, when):
         with freeze_time(when):
             self.Alert._cron_wms_iot_watch()
@@ -149,6 +157,26 @@ class TestEscalation(WmsIotCase):
         self.assertEqual(alert.level, "warning")
         self._watch_at(NOW + timedelta(hours=2))
         self.assertFalse(alert.escalated_date)
+
+    def test_offline_escalates_from_its_opening(self):
+        """An offline alert starts at the last reading, long before it
+        opens: its escalation counts from the opening."""
+        with freeze_time(NOW):
+            self._ingest(self.sensor_now, [(15, 5.0)], base=BASE)  # NOW - 5 min
+        opened = NOW + timedelta(minutes=40)
+        with self._at(opened):
+            self.Alert._cron_wms_iot_watch()
+        offline = self._alerts(self.sensor_now, level="offline")
+        self.assertEqual(len(offline), 1)
+        managers = self.iot_manager | self.manager_2
+        with self._at(opened + timedelta(minutes=30)):
+            self.Alert._cron_wms_iot_watch()
+        self.assertFalse(offline.escalated_date, "75 min silent, 30 min open")
+        self.assertFalse(self._escalations(offline, managers))
+        with self._at(opened + timedelta(minutes=61)):
+            self.Alert._cron_wms_iot_watch()
+        self.assertTrue(offline.escalated_date)
+        self.assertEqual(self._escalations(offline, managers).user_id, managers)
 
     def test_no_escalation_when_disabled(self):
         self.profile_now.escalate_after_minutes = 0
