@@ -114,7 +114,18 @@ class TestAlarmNotification(WmsIotCase):
         activity = self.env["mail.activity"].search(
             [("user_id", "=", self.account_manager.id)]
         )
-        self.assertTrue(activity, "the account manager gets an activity")
+        self.assertEqual(len(activity), 1, "the account manager gets an activity")
+        # on a record the account manager (Customer Care, no IoT group) opens
+        self.env[activity.res_model].browse(activity.res_id).with_user(
+            self.account_manager
+        ).check_access("read")
+        # the customer gets an email, and only the customer
+        self.assertEqual(
+            mails.notification_ids.filtered(
+                lambda n: n.notification_type == "email"
+            ).res_partner_id,
+            self.customer,
+        )
         # the alarm goes on: no second ticket, no second mail
         self._ingest(self.sensor_now, [(10, 9.5), (15, 10.0)], base=BASE)
         self._watch()
