@@ -143,3 +143,38 @@ class TestRollupAndRetention(WmsIotCase):
             )
         self.assertEqual(result["accepted"], 0)
         self.assertEqual(len(result["rejected"]), 1)
+
+    def test_retention_per_company(self):
+        company_b = self.env["res.company"].create(
+            {"name": "IoT Company B", "wms_iot_retention_days": 30}
+        )
+        gateway_b = self.Gateway.create({"name": "B", "company_id": company_b.id})
+        sensor_b = self.Sensor.create(
+            {
+                "name": "B sensor",
+                "serial": "B-01",
+                "company_id": company_b.id,
+                "gateway_id": gateway_b.id,
+                "location_id": self.env["stock.warehouse"]
+                .search([("company_id", "=", company_b.id)], limit=1)
+                .lot_stock_id.id,
+                "profile_id": self.profile_now.id,
+            }
+        )
+        old_hour = HOUR - timedelta(days=20)
+        with freeze_time(NOW):
+            self._ingest(self.sensor, [(0, 4.0)], base=old_hour)
+            self._ingest(sensor_b, [(0, 4.0)], base=old_hour, gateway=gateway_b)
+            # B keeps 30 days: 40 days old is refused for B, taken for A
+            too_old = NOW - timedelta(days=40)
+            self.assertEqual(
+                self._ingest(self.sensor, [(0, 4.0)], base=too_old)["accepted"], 1
+            )
+            result = self._ingest(sensor_b, [(0, 4.0)], base=too_old, gateway=gateway_b)
+            self.assertEqual(result["accepted"], 0)
+        self.env.flush_all()
+        # 15 days later, the first readings are 35 days old
+        self._rollup(NOW + timedelta(days=15))
+        self.assertFalse(self._readings(sensor_b), "past B's 30 days")
+        self.assertEqual(len(self._readings(self.sensor)), 2, "within A's 90 days")
+        self.assertEqual(self._hourly(sensor_b, old_hour).temp_count, 1)
