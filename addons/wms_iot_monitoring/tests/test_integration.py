@@ -106,6 +106,36 @@ class TestIntegratorApi(HttpCase, WmsIotCase):
         self.assertEqual(response.status_code, 403, response.text)
         self.assertFalse(self._readings(self.sensor))
 
+    def test_json2_acknowledge(self):
+        self._json2(
+            self.manager_key, self._items(self.sensor_now, [4], temperature=9.0)
+        )
+        alert = self._alerts(self.sensor_now)
+        headers = {
+            "Authorization": f"bearer {self.user_key}",
+            "X-Odoo-Database": get_db_name(),
+        }
+        url = "/json/2/wms.iot.alert/action_wms_acknowledge"
+        empty = self.url_open(
+            url, json={"ids": alert.ids, "comment": " "}, headers=headers
+        )
+        self.assertEqual(empty.status_code, 422, empty.text)
+        self.assertFalse(alert.acknowledged)
+        done = self.url_open(
+            url, json={"ids": alert.ids, "comment": "Door closed"}, headers=headers
+        )
+        self.assertEqual(done.status_code, 200, done.text)
+        self.assertTrue(alert.acknowledged)
+        self.assertEqual(alert.ack_user_id, self.iot_user)
+        # the acknowledgement cannot be forged by a write
+        forged = self.url_open(
+            "/json/2/wms.iot.alert/write",
+            json={"ids": alert.ids, "vals": {"ack_comment": "Nothing happened"}},
+            headers=headers,
+        )
+        self.assertEqual(forged.status_code, 403, forged.text)
+        self.assertEqual(alert.ack_comment, "Door closed")
+
     def test_json2_not_a_list(self):
         response = self._json2(self.manager_key, {"sensor": "CR-A-01"})
         self.assertIn(response.status_code, (400, 422), response.text)
