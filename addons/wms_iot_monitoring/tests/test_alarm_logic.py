@@ -103,6 +103,16 @@ class TestAlarmLogic(WmsIotCase):
         self.assertFalse(alert.is_ongoing)
         self.assertEqual(alert.date_end, self._dt(15))
 
+    def test_hysteresis_of_a_warning(self):
+        self._ingest(self.sensor_now, [(0, 7.4), (5, 6.8)])
+        alert = self._alerts(self.sensor_now)
+        self.assertEqual(alert.level, "warning")
+        self.assertTrue(alert.is_ongoing, "6.8 is inside 7 but not by 0.5")
+        self._ingest(self.sensor_now, [(10, 6.5)])
+        self.assertFalse(alert.is_ongoing)
+        self.assertEqual(alert.date_end, self._dt(10))
+        self.assertEqual(self.sensor_now.status, "ok")
+
     def test_humidity_alarm_with_its_own_hysteresis(self):
         self._ingest(self.sensor_now, [(0, 5.0, 72.0), (5, 5.0, 69.0)])
         alert = self._alerts(self.sensor_now)
@@ -167,6 +177,7 @@ class TestAlarmLogic(WmsIotCase):
         ongoing = self._alerts(self.sensor_now, is_ongoing=True)
         self.assertLessEqual(len(ongoing), 1)
         self.assertNotEqual(ongoing.level, "alarm")
+        self.assertEqual(self.sensor_now.status, ongoing.level or "ok")
         self._ingest(self.sensor_now, [(10, 5.0)])
         self.assertFalse(self._alerts(self.sensor_now, is_ongoing=True))
 
