@@ -4,11 +4,11 @@ import hashlib
 
 from psycopg2 import IntegrityError
 
-from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import WmsIotCase
+from .common import IOT_MANAGER, WmsIotCase
 
 
 @tagged("post_install", "-at_install")
@@ -73,6 +73,22 @@ class TestSensorAndGateway(WmsIotCase):
         self.assertNotEqual(
             self.env[other["res_model"]].browse(other["res_id"]).key, key
         )
+
+    def test_key_dialog_drops_the_key(self):
+        action = self.gateway.with_user(self.iot_manager).action_generate_key()
+        Key = self.env[action["res_model"]]
+        dialog = Key.browse(action["res_id"])
+        self.assertEqual(dialog.gateway_id, self.gateway)
+        self.assertIn("/wms/iot/v1/readings", dialog.endpoint_url)
+        self.assertNotIn(dialog.key, dialog.curl_example, "no key in the example")
+        other = new_test_user(
+            self.env, login="wms_iot_manager_3", groups=f"base.group_user,{IOT_MANAGER}"
+        )
+        with self.assertRaises(AccessError):
+            Key.with_user(other).browse(dialog.id).action_done()
+        Key.with_user(self.iot_manager).browse(dialog.id).action_done()
+        self.assertFalse(dialog.exists())
+        self.assertTrue(self.gateway.has_key, "the gateway keeps the hash")
 
     def test_reading_indexes(self):
         self.env.cr.execute(
