@@ -48,7 +48,10 @@ class WmsIotController(http.Controller):
     def _wms_iot_readings(self):
         httprequest = request.httprequest
         length = httprequest.content_length
-        if length is not None and length > MAX_BODY:
+        if length is None:
+            # a chunked body would be read whole before it could be measured
+            raise IngestError(411, "Send the body with a Content-Length.")
+        if length > MAX_BODY:
             raise IngestError(413, f"Body larger than {MAX_BODY} bytes.")
         if httprequest.mimetype != "application/json":
             raise IngestError(415, "Send application/json.")
@@ -77,7 +80,7 @@ class WmsIotController(http.Controller):
             raise IngestError(413, f"Body larger than {MAX_BODY} bytes.") from None
         try:
             payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise IngestError(400, "The body is not JSON.") from None
         if not isinstance(payload, dict):
             raise IngestError(400, 'Send a JSON object: {"readings": [...]}.')

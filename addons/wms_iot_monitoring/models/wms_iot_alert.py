@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_datetime
 
 from .wms_iot_profile import DIRECTIONS, MEASURES
 
@@ -47,13 +47,16 @@ class WmsIotAlert(models.Model):
     _order = "is_ongoing desc, date_start desc, id desc"
     _check_company_auto = True
 
-    name = fields.Char(compute="_compute_name", store=True)
+    # computed in the reader's language (a stored name would keep the
+    # language of the ingest); searched through the sensor
+    name = fields.Char(compute="_compute_name", search="_search_name")
     sensor_id = fields.Many2one(
         "wms.iot.sensor",
         required=True,
         index=True,
         readonly=True,
-        ondelete="cascade",
+        # the alerts are the audit trail: retire or archive a sensor instead
+        ondelete="restrict",
         check_company=True,
     )
     company_id = fields.Many2one(
@@ -112,7 +115,11 @@ class WmsIotAlert(models.Model):
         for alert in self:
             alert.is_ongoing = not alert.date_end
 
+    def _search_name(self, operator, value):
+        return [("sensor_id", operator, value)]
+
     @api.depends("sensor_id.name", "level", "measure", "direction")
+    @api.depends_context("lang")
     def _compute_name(self):
         levels = dict(self._fields["level"]._description_selection(self.env))
         measures = dict(self._fields["measure"]._description_selection(self.env))
@@ -211,16 +218,23 @@ class WmsIotAlert(models.Model):
         except Exception:
             _logger.exception("Cold-chain alert %s: %s failed", self.id, step.__name__)
 
+    def _wms_local_time(self, value):
+        """``value`` (naive UTC) as the warehouse reads it: in the time zone
+        of the company's address, named."""
+        self.ensure_one()
+        tz = self.env["res.partner"]._wms_tz(self.company_id)
+        return f"{format_datetime(self.env, value, tz=tz)} ({tz})"
+
     def _wms_describe(self):
         self.ensure_one()
         return self.env._(
             "Sensor %(sensor)s (%(serial)s) in %(location)s: %(alert)s since "
-            "%(start)s UTC, limit %(limit)s, peak %(peak)s.",
+            "%(start)s, limit %(limit)s, peak %(peak)s.",
             sensor=self.sensor_id.name,
             serial=self.sensor_id.serial,
             location=self.location_id.display_name or "",
             alert=self.name,
-            start=fields.Datetime.to_string(self.date_start),
+            start=self._wms_local_time(self.date_start),
             limit=self.limit_value,
             peak=self.peak_value,
         )
@@ -275,6 +289,9 @@ class WmsIotAlert(models.Model):
         # on the ticket, which account managers (Customer Care) can open;
         # on the alert when the ticket could not be made
         target = self.ticket_id or self
+        # the customers' replies come back on the alert: their account
+        # managers follow it
+        self.message_subscribe(partner_ids=managers.partner_id.ids)
         for manager in managers:
             target.activity_schedule(
                 activity_type_id=activity_type.id,
@@ -291,10 +308,10 @@ class WmsIotAlert(models.Model):
     def _wms_post_end_on_ticket(self):
         self.ensure_one()
         body = self.env._(
-            "The alarm of %(sensor)s ended at %(end)s UTC after %(minutes)s "
+            "The alarm of %(sensor)s ended at %(end)s after %(minutes)s "
             "minutes; peak %(peak)s, limit %(limit)s.",
             sensor=self.sensor_id.name,
-            end=fields.Datetime.to_string(self.date_end),
+            end=self._wms_local_time(self.date_end),
             minutes=round(self.duration_minutes),
             peak=self.peak_value,
             limit=self.limit_value,
@@ -308,12 +325,22 @@ class WmsIotAlert(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_wms_iot_watch(self):
-        self._wms_watch(fields.Datetime.now())
+        # READ COMMITTED: every batch updates its ongoing alerts (peak,
+        # duration, MKT); in the cron's REPEATABLE READ snapshot, escalating
+        # one of them would fail with a serialization error for as long as
+        # its sensor keeps sending
+        with self.env["wms.iot.reading"]._wms_read_committed() as env:
+            env["wms.iot.alert"]._wms_watch(fields.Datetime.now())
 
     @api.model
     def _wms_watch(self, now):
         # the watch acts for the system on every company's sensors
         alerts = self.sudo()
+        # a gateway key is shown once: its record goes soon after, whatever
+        # the dialog did (the daily vacuum of transient records is too late)
+        alerts.env["wms.iot.gateway.key"].search(
+            [("create_date", "<", now - timedelta(minutes=10))]
+        ).unlink()
         alerts._wms_open_offline_alerts(now)
         alerts._wms_escalate(now)
         pending = alerts.search(
@@ -338,7 +365,7 @@ class WmsIotAlert(models.Model):
                   JOIN wms_iot_profile p ON p.id = s.profile_id
                  WHERE s.active AND s.state = 'active'
                    AND p.offline_after_minutes > 0
-                   AND COALESCE(s.last_reading_date, s.create_date)
+                   AND COALESCE(s.seen_at, s.create_date)
                        < %(now)s - make_interval(mins => p.offline_after_minutes)
                    AND NOT EXISTS (
                         SELECT 1 FROM wms_iot_alert a
@@ -381,6 +408,7 @@ class WmsIotAlert(models.Model):
                   JOIN wms_iot_sensor s ON s.id = a.sensor_id
                   JOIN wms_iot_profile p ON p.id = s.profile_id
                  WHERE a.level IN %(levels)s
+                   AND (a.date_end IS NULL OR a.level = 'alarm')
                    AND a.acknowledged IS NOT TRUE
                    AND a.escalated_date IS NULL
                    AND p.escalate_after_minutes > 0

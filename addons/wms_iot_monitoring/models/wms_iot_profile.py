@@ -153,6 +153,11 @@ class WmsIotProfileLimit(models.Model):
     direction = fields.Selection(DIRECTIONS, required=True, default="high")
     value = fields.Float(required=True, digits=(16, 2))
 
+    @api.constrains("profile_id", "measure", "level", "direction", "value")
+    def _check_bands(self):
+        # a line written on its own (RPC, import) keeps the profile's bands
+        self.profile_id._check_bands()
+
     _line_uniq = models.Constraint(
         "UNIQUE(profile_id, measure, level, direction)",
         "A profile has at most one limit per measure, level and direction.",

@@ -73,22 +73,18 @@ def _parse_ts(value):
     raises ValueError with the reason."""
     if isinstance(value, bool) or value is None:
         raise ValueError("ts missing")
-    if isinstance(value, int | float):
-        if not math.isfinite(value):
-            raise ValueError("ts not a finite number")
-        try:
-            moment = datetime.fromtimestamp(value, tz=UTC)
-        except (OverflowError, OSError, ValueError) as exc:
-            raise ValueError("ts out of range") from exc
-        return moment.replace(tzinfo=None)
-    if isinstance(value, str):
-        try:
+    try:
+        if isinstance(value, int | float):
+            # a 400-digit JSON integer, or a date out of datetime's range,
+            # overflows: each is one bad item, never the whole batch
+            return datetime.fromtimestamp(float(value), tz=UTC).replace(tzinfo=None)
+        if isinstance(value, str):
             moment = datetime.fromisoformat(value.strip())
-        except ValueError as exc:
-            raise ValueError("ts unparsable") from exc
-        if moment.tzinfo is None:
-            raise ValueError("ts without a UTC offset")
-        return moment.astimezone(UTC).replace(tzinfo=None)
+            if moment.tzinfo is None:
+                raise ValueError("ts without a UTC offset")
+            return moment.astimezone(UTC).replace(tzinfo=None)
+    except (OverflowError, OSError) as exc:
+        raise ValueError("ts out of range") from exc
     raise ValueError("ts unparsable")
 
 
@@ -145,7 +141,7 @@ class WmsIotReading(models.Model):
             )
         # readings are written only by the ingest; the caller was checked as
         # an IoT Manager, and sensors are looked up in their companies only
-        return self.sudo()._wms_ingest_items(readings, companies=self.env.companies)
+        return self.sudo()._wms_run_batch(readings, companies=self.env.companies)
 
     # ------------------------------------------------------------------
     # The endpoint's entry: rate limit, then the batch on its own cursor
@@ -156,11 +152,23 @@ class WmsIotReading(models.Model):
         COMMITTED transaction of its own (committed here), retried on a
         deadlock. Returns the 200 body; raises IngestError (429, 503)."""
         self._wms_take_rate(gateway, len(items))
+        return self._wms_run_batch(items, gateway=gateway)
+
+    @api.model
+    def _wms_run_batch(self, items, gateway=None, companies=None):
+        """Run ``_wms_ingest_items`` in a READ COMMITTED transaction of its
+        own, committed here, again after a deadlock; IngestError 503 when the
+        database stays busy. The integrators' path takes it too: an RPC's
+        REPEATABLE READ snapshot would fail on sensors that a gateway's batch
+        updated meanwhile."""
         for attempt in range(DB_RETRIES):
             try:
                 with self._wms_read_committed() as env:
                     return env["wms.iot.reading"]._wms_ingest_items(
-                        items, gateway=env["wms.iot.gateway"].browse(gateway.id)
+                        items,
+                        gateway=gateway and env["wms.iot.gateway"].browse(gateway.id),
+                        companies=companies
+                        and env["res.company"].browse(companies.ids),
                     )
             except RETRYABLE:
                 if attempt == DB_RETRIES - 1:
@@ -182,10 +190,14 @@ class WmsIotReading(models.Model):
         (a serialization failure on INSERT ... ON CONFLICT and on the sensor
         rows), and Odoo would re-run the request up to 5 times, then answer
         with an HTML page. Tests share one cursor: no isolation change there."""
+        # what the caller wrote must reach the table first; what the batch
+        # wrote is read afresh afterwards
+        self.env.flush_all()
         with self.env.registry.cursor() as cr:
             if isinstance(cr, sql_db.Cursor):  # not a test's cursor
                 cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
             yield self.env(cr=cr)
+        self.env.invalidate_all()
 
     def _wms_take_rate(self, gateway, count):
         """Count ``count`` readings in the gateway's current minute, in
@@ -196,8 +208,9 @@ class WmsIotReading(models.Model):
         retry_after = str(max(1, 60 - now.second))
         limit = gateway.rate_limit
         if count > limit:
+            # retrying would never help: a client error, not a rate one
             raise IngestError(
-                429,
+                400,
                 self.env._(
                     "A batch of %(count)s readings exceeds the gateway's rate "
                     "of %(limit)s per minute.",
@@ -366,6 +379,10 @@ class WmsIotReading(models.Model):
                 raise ValueError(
                     self.env._("%(measure)s is not a number", measure=measure)
                 )
+            try:
+                value = float(value)
+            except OverflowError:
+                value = math.inf
             if not math.isfinite(value):
                 raise ValueError(
                     self.env._("%(measure)s is not a finite number", measure=measure)
@@ -599,7 +616,8 @@ class WmsIotReading(models.Model):
                        last_humidity = v.humidity,
                        status = v.status,
                        eval_ts = v.eval_ts,
-                       eval_state = v.eval_state::jsonb
+                       eval_state = v.eval_state::jsonb,
+                       seen_at = %s
                   FROM unnest(%s::int[], %s::timestamp[], %s::float8[],
                               %s::float8[], %s::varchar[], %s::timestamp[],
                               %s::text[])
@@ -607,6 +625,7 @@ class WmsIotReading(models.Model):
                             eval_ts, eval_state)
                  WHERE s.id = v.id
                 """,
+                fields.Datetime.now(),  # seen_at, the first placeholder
                 *[list(column) for column in columns],
             )
         )
@@ -627,6 +646,17 @@ class WmsIotReading(models.Model):
                     limit_value=alert["limit_value"],
                     alarm_date=alert["alarm_date"],
                 )
+                if stored.acknowledged:
+                    # an acknowledged warning that becomes an alarm needs
+                    # its own acknowledgement (the first stays in the
+                    # history) and escalates if it gets none
+                    vals.update(
+                        acknowledged=False,
+                        ack_user_id=False,
+                        ack_date=False,
+                        ack_comment=False,
+                        escalated_date=False,
+                    )
             if alert["date_end"]:
                 vals["date_end"] = alert["date_end"]
             if vals:

@@ -121,7 +121,8 @@ class WmsIotSensor(models.Model):
                 """
                 ALTER TABLE wms_iot_sensor
                     ADD COLUMN IF NOT EXISTS eval_ts timestamp,
-                    ADD COLUMN IF NOT EXISTS eval_state jsonb;
+                    ADD COLUMN IF NOT EXISTS eval_state jsonb,
+                    ADD COLUMN IF NOT EXISTS seen_at timestamp;
                 ALTER TABLE wms_iot_sensor SET (fillfactor = 50)
                 """
             )
@@ -197,9 +198,11 @@ class WmsIotSensor(models.Model):
 
     def write(self, vals):
         self._check_server_fields(vals)
+        # put in calibration, retired or archived: monitoring stops
         leaving = (
-            self.filtered(lambda s: s.state == "active")
+            self.filtered(lambda s: s.state == "active" and s.active)
             if vals.get("state") in ("calibration", "retired")
+            or ("active" in vals and not vals["active"])
             else self.browse()
         )
         result = super().write(vals)
@@ -208,8 +211,9 @@ class WmsIotSensor(models.Model):
         return result
 
     def _wms_stop_monitoring(self):
-        """End the ongoing alerts of sensors put in calibration or retired,
-        and forget their alarm state: readings from now on raise nothing."""
+        """End the ongoing alerts of sensors put in calibration, retired or
+        archived, and forget their alarm state: readings from now on raise
+        nothing."""
         now = fields.Datetime.now()
         # the alerts are the system's: ending them is part of the state
         # change the user was allowed to make
@@ -225,14 +229,21 @@ class WmsIotSensor(models.Model):
                     "duration_minutes": (now - alert.date_start).total_seconds() / 60,
                 }
             )
+            sensor = alert.sensor_id
+            reason = (
+                dict(self._fields["state"]._description_selection(self.env))[
+                    sensor.state
+                ]
+                if sensor.state != "active"
+                else self.env._("Archived")
+            )
             alert.message_post(
                 body=self.env._(
-                    "Ended: the sensor was set to %(state)s.",
-                    state=dict(self._fields["state"]._description_selection(self.env))[
-                        alert.sensor_id.state
-                    ],
+                    "Ended: the sensor stopped monitoring (%(reason)s).",
+                    reason=reason,
                 )
             )
+        alerts.filtered(lambda a: a.level == "alarm")._wms_on_alarm_end()
         self.flush_recordset()
         self.env.cr.execute(
             SQL(
