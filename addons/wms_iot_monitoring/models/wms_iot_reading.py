@@ -486,16 +486,21 @@ class WmsIotReading(models.Model):
             elif fresh:
                 limits, hysteresis, delay = profiles[info["profile_id"]]
                 for index, measure in ((1, "temperature"), (2, "humidity")):
-                    if info["measures"] not in (measure, "both"):
-                        continue
+                    taken = info["measures"] in (measure, "both")
                     series = [(r[0], r[index]) for r in fresh if r[index] is not None]
                     for direction in ("high", "low"):
                         key = f"{measure}/{direction}"
                         warning = limits.get((measure, "warning", direction))
                         alarm = limits.get((measure, "alarm", direction))
                         stored = by_key.get((sensor_id, measure, direction))
-                        if warning is None and alarm is None:
+                        if not taken or (warning is None and alarm is None):
+                            # the profile lost these limits, or the sensor
+                            # this measure: its ongoing alert ends now
                             state.pop(key, None)
+                            if stored:
+                                changed.append(
+                                    (stored, self._wms_ended(stored, fresh[-1][0]))
+                                )
                             continue
                         if not series:
                             if stored:
@@ -575,6 +580,24 @@ class WmsIotReading(models.Model):
             ]
         )
         ended._wms_on_alarm_end()
+
+    def _wms_ended(self, stored, end):
+        """The machine's dict of a stored alert ended at ``end``."""
+        return {
+            "id": stored.id,
+            "level": stored.level,
+            "limit_value": stored.limit_value,
+            "date_start": stored.date_start,
+            "date_end": max(end, stored.date_start),
+            "alarm_date": stored.alarm_date,
+            "raised": False,
+            "peak_value": stored.peak_value,
+            "duration_minutes": (
+                max(end, stored.date_start) - stored.date_start
+            ).total_seconds()
+            / 60,
+            "mkt": stored.mkt or None,
+        }
 
     def _wms_sensor_row(self, info, readings, state, status):
         """The sensor's new (id, last date, last temperature, last humidity,

@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 SENSOR_MEASURES = [
@@ -261,6 +261,20 @@ class WmsIotSensor(models.Model):
                 self.env._(
                     "These sensor fields are set by the system only: %(fields)s",
                     fields=", ".join(sorted(forbidden)),
+                )
+            )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_alerts(self):
+        if (
+            self.env["wms.iot.alert"]
+            .sudo()
+            .search_count([("sensor_id", "in", self.ids)], limit=1)
+        ):
+            raise UserError(
+                self.env._(
+                    "A sensor with alerts cannot be deleted: its alerts are the "
+                    "audit trail. Retire or archive it instead."
                 )
             )
 
