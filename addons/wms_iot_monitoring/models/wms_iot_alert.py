@@ -365,7 +365,7 @@ class WmsIotAlert(models.Model):
                   JOIN wms_iot_profile p ON p.id = s.profile_id
                  WHERE s.active AND s.state = 'active'
                    AND p.offline_after_minutes > 0
-                   AND COALESCE(s.seen_at, s.create_date)
+                   AND COALESCE(s.seen_at, s.last_reading_date, s.create_date)
                        < %(now)s - make_interval(mins => p.offline_after_minutes)
                    AND NOT EXISTS (
                         SELECT 1 FROM wms_iot_alert a

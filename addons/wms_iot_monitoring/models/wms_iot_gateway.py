@@ -62,6 +62,22 @@ class WmsIotGateway(models.Model):
         "CHECK(rate_limit > 0)", "The rate limit must be positive."
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_last_seen(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_last_seen(vals)
+        return super().write(vals)
+
+    def _check_last_seen(self, vals):
+        if "last_seen" in vals and not self.env.su:
+            raise AccessError(
+                self.env._("When a gateway was last seen is set by the system only.")
+            )
+
     def init(self):
         self.env.cr.execute(
             SQL(

@@ -141,7 +141,10 @@ class WmsIotReading(models.Model):
             )
         # readings are written only by the ingest; the caller was checked as
         # an IoT Manager, and sensors are looked up in their companies only
-        return self.sudo()._wms_run_batch(readings, companies=self.env.companies)
+        try:
+            return self.sudo()._wms_run_batch(readings, companies=self.env.companies)
+        except IngestError as error:
+            raise UserError(error.message) from None
 
     # ------------------------------------------------------------------
     # The endpoint's entry: rate limit, then the batch on its own cursor
@@ -196,6 +199,9 @@ class WmsIotReading(models.Model):
         with self.env.registry.cursor() as cr:
             if isinstance(cr, sql_db.Cursor):  # not a test's cursor
                 cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                # a caller holding a row this transaction needs would wait on
+                # itself forever: give up (and retry) instead
+                cr.execute("SET LOCAL lock_timeout = '10s'")
             yield self.env(cr=cr)
         self.env.invalidate_all()
 
