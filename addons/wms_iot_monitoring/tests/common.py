@@ -27,6 +27,11 @@ class WmsIotCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # the ingest and the watch run on cursors of their own (READ
+        # COMMITTED): in tests they must wrap the test's cursor, as HttpCase
+        # does, or they would not see the test's data and would commit
+        if not getattr(cls, "registry_test_mode", False):
+            cls.registry_enter_test_mode_cls()
         cls.company = cls.env.company
         cls.Profile = cls.env["wms.iot.profile"]
         cls.Gateway = cls.env["wms.iot.gateway"]

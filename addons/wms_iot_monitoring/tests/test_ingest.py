@@ -121,6 +121,22 @@ class TestIngest(WmsIotCase):
         self.assertEqual(result["accepted"], 1)
         self.assertEqual(self._readings(self.sensor).ts, NOW - timedelta(minutes=1))
 
+    def test_extreme_values_are_rejected_not_raised(self):
+        """Values a JSON parser yields but a float cannot hold, or times a
+        datetime cannot convert: each such item is rejected, the batch
+        goes on."""
+        items = [
+            {"sensor": "CR-A-01", "ts": "0001-01-01T00:30:00+01:00", "temperature": 5},
+            {"sensor": "CR-A-01", "ts": "9999-12-31T23:30:00-01:00", "temperature": 5},
+            {"sensor": "CR-A-01", "ts": 10**400, "temperature": 5.0},
+            {"sensor": "CR-A-01", "ts": self._ts(1), "temperature": 10**400},
+            {"sensor": "CR-A-01", "ts": self._ts(2), "temperature": -(10**400)},
+            {"sensor": "CR-A-01", "ts": self._ts(3), "temperature": 5.0},
+        ]
+        result = self.Reading._wms_ingest_items(items, gateway=self.gateway)
+        self.assertEqual([r["index"] for r in result["rejected"]], [0, 1, 2, 3, 4])
+        self.assertEqual(result["accepted"], 1)
+
     def test_item_without_a_value(self):
         result = self.Reading._wms_ingest_items(
             [{"sensor": "CR-A-02", "ts": self._ts(8)}], gateway=self.gateway

@@ -4,7 +4,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import freeze_time
 
@@ -23,12 +23,15 @@ class TestOfflineAlert(WmsIotCase):
 
     def test_offline_then_back(self):
         with freeze_time(NOW):
-            # last reading at NOW - 10 min; offline after 30 min
+            # received at NOW; offline after 30 min of silence
             self._ingest(self.sensor_now, [(0, 5.0), (10, 5.0)], base=BASE)
             self.Alert._cron_wms_iot_watch()
-            self.assertFalse(self._offline(self.sensor_now), "silent for 10 min")
+            self.assertFalse(self._offline(self.sensor_now))
             self.assertEqual(self.sensor_now.status, "ok")
-        later = NOW + timedelta(minutes=25)
+        with freeze_time(NOW + timedelta(minutes=25)):
+            self.Alert._cron_wms_iot_watch()
+            self.assertFalse(self._offline(self.sensor_now), "silent for 25 min")
+        later = NOW + timedelta(minutes=35)
         with freeze_time(later):
             self.Alert._cron_wms_iot_watch()
             alert = self._offline(self.sensor_now)
@@ -51,6 +54,18 @@ class TestOfflineAlert(WmsIotCase):
         with freeze_time(later + timedelta(minutes=10)):
             self.Alert._cron_wms_iot_watch()
             self.assertEqual(self._offline(self.sensor_now), alert, "no new one")
+
+    def test_offline_is_judged_on_arrival(self):
+        """A gateway whose clock is an hour late is not offline while it
+        sends; one that sends nothing is, whatever its readings said."""
+        with freeze_time(NOW):
+            self._ingest(self.sensor_now, [(0, 5.0)], base=NOW - timedelta(hours=1))
+        with freeze_time(NOW + timedelta(minutes=5)):
+            self.Alert._cron_wms_iot_watch()
+            self.assertFalse(self._offline(self.sensor_now))
+        with freeze_time(NOW + timedelta(minutes=31)):
+            self.Alert._cron_wms_iot_watch()
+            self.assertTrue(self._offline(self.sensor_now))
 
     def test_profile_offline_delay(self):
         self.profile_now.offline_after_minutes = 120
@@ -184,3 +199,27 @@ class TestEscalation(WmsIotCase):
         self._watch_at(NOW + timedelta(days=2))
         self.assertFalse(alert.escalated_date)
         self.assertFalse(self._escalations(alert, self.iot_manager | self.manager_2))
+
+
+@tagged("post_install", "-at_install")
+class TestScheduledActions(WmsIotCase):
+    """The crons run their private entry points, as the scheduler does."""
+
+    def test_crons(self):
+        now = fields.Datetime.now().replace(microsecond=0)
+        two_hours_ago = now - timedelta(hours=2)
+        with freeze_time(two_hours_ago + timedelta(minutes=2)):
+            self._ingest(self.sensor_now, [(0, 5.0), (1, 5.5)], base=two_hours_ago)
+        watch = self.env.ref("wms_iot_monitoring.ir_cron_wms_iot_watch")
+        rollup = self.env.ref("wms_iot_monitoring.ir_cron_wms_iot_rollup")
+        self.assertEqual((watch.interval_number, watch.interval_type), (5, "minutes"))
+        self.assertEqual((rollup.interval_number, rollup.interval_type), (1, "hours"))
+        self.assertTrue(watch.active and rollup.active)
+        watch.method_direct_trigger()
+        self.assertTrue(self._alerts(self.sensor_now, level="offline"))
+        rollup.method_direct_trigger()
+        hour = two_hours_ago.replace(minute=0, second=0)
+        row = self.Hourly.search(
+            [("sensor_id", "=", self.sensor_now.id), ("hour", "=", hour)]
+        )
+        self.assertEqual(row.temp_count, 2 if two_hours_ago.minute < 59 else 1)
