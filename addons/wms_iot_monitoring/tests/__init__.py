@@ -4,6 +4,7 @@ from . import test_alarm_logic
 from . import test_endpoint
 from . import test_ingest
 from . import test_integration
+from . import test_lifecycle
 from . import test_mkt
 from . import test_notification
 from . import test_profile
