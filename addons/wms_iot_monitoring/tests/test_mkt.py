@@ -43,6 +43,13 @@ class TestMeanKineticTemperature(WmsIotCase):
         self.assertLess(mean_kinetic_temperature([(2.0, 3.0), (8.0, 1.0)]), 5.536)
 
     def test_mkt_of_an_excursion(self):
+        self._check_mkt_of_an_excursion(one_by_one=False)
+
+    def test_mkt_of_an_excursion_sent_reading_by_reading(self):
+        """The state kept between batches gives the same figures."""
+        self._check_mkt_of_an_excursion(one_by_one=True)
+
+    def _check_mkt_of_an_excursion(self, one_by_one):
         """24 hourly readings of an excursion, 23 at 5 °C and one at 25 °C,
         in a room that must stay at or below 4 °C: MKT 7.756 °C."""
         profile = self._profile(
@@ -52,13 +59,17 @@ class TestMeanKineticTemperature(WmsIotCase):
                 ("temperature", "alarm", "high"): 4.0,
             },
         )
-        sensor = self._sensor("DC-01", profile)
+        sensor = self._sensor(f"DC-{int(one_by_one)}", profile)
         start = NOW - timedelta(days=2)
         points = [(60 * hour, 25.0 if hour == 12 else 5.0) for hour in range(24)]
         # back inside at hour 24 closes the excursion
         points.append((60 * 24, 3.0))
         with freeze_time(NOW):
-            self._ingest(sensor, points, base=start)
+            if one_by_one:
+                for point in points:
+                    self._ingest(sensor, [point], base=start)
+            else:
+                self._ingest(sensor, points, base=start)
         alert = self._alerts(sensor)
         self.assertEqual(len(alert), 1)
         self.assertFalse(alert.is_ongoing)
