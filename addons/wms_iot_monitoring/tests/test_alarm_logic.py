@@ -67,6 +67,22 @@ class TestAlarmLogic(WmsIotCase):
         self.assertEqual(len(alert), 1)
         self.assertEqual(alert.date_start, self._dt(14))
 
+    def test_the_limits_are_inside_the_range(self):
+        """2-8 °C: 2.0 and 8.0 are in range, 8.01 is not."""
+        profile = self._profile(
+            "Test 2-8 alarm only",
+            {
+                ("temperature", "alarm", "low"): 2.0,
+                ("temperature", "alarm", "high"): 8.0,
+            },
+        )
+        sensor = self._sensor("EDGE-01", profile)
+        self._ingest(sensor, [(0, 8.0), (5, 2.0), (10, 8.0)])
+        self.assertFalse(self._alerts(sensor))
+        self.assertEqual(sensor.status, "ok")
+        self._ingest(sensor, [(15, 8.01)])
+        self.assertEqual(self._alerts(sensor).level, "alarm")
+
     def test_low_excursion(self):
         self._ingest(self.sensor_now, [(0, 1.0)])
         alert = self._alerts(self.sensor_now)
