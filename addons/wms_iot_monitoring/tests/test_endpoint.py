@@ -305,6 +305,16 @@ class TestReadingsEndpoint(HttpCase, WmsIotCase):
         body = self._assert_json(self._post(data=data), 413)
         self.assertTrue(body)
 
+    def test_411_chunked_body(self):
+        """Without a Content-Length the size cannot be checked first."""
+        body = json.dumps(self._batch()).encode()
+        response = self._post(data=iter([body[:10], body[10:]]))
+        self.assertEqual(response.status_code, 411, response.text)
+        self.assertEqual(
+            response.headers.get("Content-Type", "").split(";")[0], "application/json"
+        )
+        self.assertFalse(self._readings(self.sensor))
+
     def test_415_wrong_content_type(self):
         for content_type in ("text/plain", "application/x-www-form-urlencoded"):
             response = self._post(self._batch(), headers={"Content-Type": content_type})
