@@ -331,6 +331,12 @@ class TestReadingsEndpoint(HttpCase, WmsIotCase):
             time.sleep(61 - fields.Datetime.now().second)
             self.now = fields.Datetime.now().replace(microsecond=0)
         self._assert_json(self._post(self._batch(count=3, start=30)), 200)
+        # the count lives in PostgreSQL, shared by every worker
+        self.env.cr.execute(
+            "SELECT sum(count) FROM wms_iot_gateway_rate WHERE gateway_id = %s",
+            [self.gateway.id],
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 3)
         response = self._post(self._batch(count=3, start=20))
         self._assert_json(response, 429)
         retry_after = int(response.headers["Retry-After"])
