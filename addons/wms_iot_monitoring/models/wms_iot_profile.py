@@ -1,7 +1,7 @@
 # Copyright 2026 WMS Customer Care contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 MEASURES = [("temperature", "Temperature"), ("humidity", "Humidity")]
 LEVELS = [("warning", "Warning"), ("alarm", "Alarm")]
@@ -85,6 +85,42 @@ class WmsIotProfile(models.Model):
         for profile in self:
             profile.sensor_count = counts.get(profile, 0)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        profiles = super().create(vals_list)
+        profiles._check_shared_change()
+        return profiles
+
+    def write(self, vals):
+        self._check_shared_change()
+        result = super().write(vals)
+        if "company_id" in vals:
+            self._check_shared_change()
+        return result
+
+    def unlink(self):
+        self._check_shared_change()
+        return super().unlink()
+
+    def _check_shared_change(self):
+        """A shared profile (no company) serves every company: with several
+        companies in the database, only administrators (Settings) change
+        it, so that one company cannot loosen another's alarms; managers
+        duplicate it into their company instead."""
+        if (
+            self.env.su
+            or not self.filtered(lambda p: not p.company_id)
+            or self.env.user.has_group("base.group_system")
+        ):
+            return
+        if self.env["res.company"].sudo().search_count([], limit=2) > 1:
+            raise AccessError(
+                self.env._(
+                    "Shared sensor profiles serve every company: duplicate "
+                    "the profile into your company to change it."
+                )
+            )
+
     def _wms_limit(self, measure, level, direction):
         """The limit's value, or None when the profile has none."""
         self.ensure_one()
@@ -157,6 +193,22 @@ class WmsIotProfileLimit(models.Model):
     def _check_bands(self):
         # a line written on its own (RPC, import) keeps the profile's bands
         self.profile_id._check_bands()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.profile_id._check_shared_change()
+        return lines
+
+    def write(self, vals):
+        self.profile_id._check_shared_change()
+        result = super().write(vals)
+        self.profile_id._check_shared_change()
+        return result
+
+    def unlink(self):
+        self.profile_id._check_shared_change()
+        return super().unlink()
 
     _line_uniq = models.Constraint(
         "UNIQUE(profile_id, measure, level, direction)",
