@@ -76,6 +76,29 @@ class TestCompanyIsolation(WmsIotCase):
                     self.alert.with_user(user).action_wms_acknowledge("Not mine")
         self.assertFalse(self.alert.acknowledged)
 
+    def test_other_company_cannot_loosen_a_shared_profile(self):
+        """A shared profile serves this company's sensors: a manager of
+        another company must not move its limits."""
+        self.assertFalse(self.profile_now.company_id)
+        self.assertIn(self.sensor_now, self.profile_now.sensor_ids)
+        profile = self.profile_now.with_user(self.manager_b)
+        with self.assertRaises(AccessError):
+            profile.write({"alarm_delay_minutes": 600})
+        line = profile.limit_ids.filtered(
+            lambda line: (
+                (line.measure, line.level, line.direction)
+                == ("temperature", "alarm", "high")
+            )
+        )
+        with self.assertRaises(AccessError):
+            line.write({"value": 30.0})
+        with self.assertRaises(AccessError):
+            line.unlink()
+        self.assertEqual(self.profile_now.alarm_delay_minutes, 0)
+        self.assertEqual(
+            self.profile_now._wms_limit("temperature", "alarm", "high"), 8.0
+        )
+
     def test_other_company_manager_cannot_take_the_key(self):
         with self.assertRaises(AccessError):
             self.gateway.with_user(self.manager_b).action_generate_key()
