@@ -192,7 +192,9 @@ class WmsIotReading(models.Model):
         end. Odoo's REPEATABLE READ would make two overlapping batches fail
         (a serialization failure on INSERT ... ON CONFLICT and on the sensor
         rows), and Odoo would re-run the request up to 5 times, then answer
-        with an HTML page. Tests share one cursor: no isolation change there."""
+        with an HTML page. In tests the registry must be in test mode (HttpCase is; a
+        TransactionCase enters it, as ``WmsIotCase`` does): the new cursor then
+        wraps the test's, and its isolation is left alone."""
         # what the caller wrote must reach the table first; what the batch
         # wrote is read afresh afterwards
         self.env.flush_all()
