@@ -205,11 +205,19 @@ class WmsIotAlert(models.Model):
         mail to the affected customers in their language, an activity for
         their account managers. Each step in a savepoint: a failing one is
         logged and retried by the watch; the readings are kept anyway."""
-        for alert in self:
+        for record in self:
+            alert = record._wms_in_company_lang()
             if not alert.ticket_id:
                 alert._wms_safely(alert._wms_open_ticket)
             if not alert.customer_notified_date:
                 alert._wms_safely(alert._wms_notify_customers)
+
+    def _wms_in_company_lang(self):
+        """The alert in the language of its company's address: the ticket,
+        notes and activities are read by the warehouse's staff (the ingest
+        and the watch run as technical users, in English)."""
+        lang = self.company_id.partner_id.lang
+        return self.with_context(lang=lang) if lang else self
 
     def _wms_safely(self, step):
         try:
@@ -302,7 +310,8 @@ class WmsIotAlert(models.Model):
 
     def _wms_on_alarm_end(self):
         """Post the end of the alarm on its ticket."""
-        for alert in self.filtered("ticket_id"):
+        for record in self.filtered("ticket_id"):
+            alert = record._wms_in_company_lang()
             alert._wms_safely(alert._wms_post_end_on_ticket)
 
     def _wms_post_end_on_ticket(self):
@@ -440,7 +449,7 @@ class WmsIotAlert(models.Model):
                 alert.activity_schedule(
                     activity_type_id=activity_type.id,
                     user_id=user.id,
-                    note=alert._wms_describe(),
+                    note=alert._wms_in_company_lang()._wms_describe(),
                 )
         alerts.write({"escalated_date": now})
         return alerts
