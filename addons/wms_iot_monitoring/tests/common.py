@@ -148,6 +148,28 @@ class WmsIotCase(TransactionCase):
         values.update(vals)
         return cls.env["wms.iot.sensor"].create(values)
 
+    @classmethod
+    def _company_sensor(cls, company, serial="B-01", **vals):
+        """A sensor of ``profile_now`` in ``company``'s stock, on a gateway
+        of that company (``sensor.gateway_id``)."""
+        gateway = cls.env["wms.iot.gateway"].create(
+            {"name": "B", "company_id": company.id}
+        )
+        location = (
+            cls.env["stock.warehouse"]
+            .search([("company_id", "=", company.id)], limit=1)
+            .lot_stock_id
+        )
+        vals.setdefault("name", "B sensor")
+        return cls._sensor(
+            serial,
+            cls.profile_now,
+            gateway=gateway,
+            location=location,
+            company_id=company.id,
+            **vals,
+        )
+
     @staticmethod
     def _dt(minutes, base=T0):
         """The naive UTC datetime ``minutes`` after ``base``."""

@@ -215,20 +215,7 @@ class TestIngest(WmsIotCase):
 
     def test_wms_ingest_sees_only_the_users_companies(self):
         company_b = self.env["res.company"].create({"name": "IoT Company B"})
-        gateway_b = self.Gateway.create({"name": "B", "company_id": company_b.id})
-        sensor_b = self.Sensor.create(
-            {
-                "name": "B sensor",
-                "serial": "B-01",
-                "company_id": company_b.id,
-                "gateway_id": gateway_b.id,
-                "location_id": self.env["stock.warehouse"]
-                .search([("company_id", "=", company_b.id)], limit=1)
-                .lot_stock_id.id,
-                "measures": "temperature",
-                "profile_id": self.profile_now.id,
-            }
-        )
+        sensor_b = self._company_sensor(company_b, "B-01")
         result = self.Reading.with_user(self.iot_manager).wms_ingest(
             [{"sensor": "B-01", "ts": self._ts(0), "temperature": 5.0}]
         )

@@ -79,19 +79,7 @@ class TestIntegratorApi(HttpCase, WmsIotCase):
         """An IoT Manager of this company names another company in the
         context: refused, nothing stored there."""
         company_b = self.env["res.company"].create({"name": "IoT Company B"})
-        gateway_b = self.Gateway.create({"name": "B", "company_id": company_b.id})
-        sensor_b = self.Sensor.create(
-            {
-                "name": "B sensor",
-                "serial": "B-01",
-                "company_id": company_b.id,
-                "gateway_id": gateway_b.id,
-                "location_id": self.env["stock.warehouse"]
-                .search([("company_id", "=", company_b.id)], limit=1)
-                .lot_stock_id.id,
-                "profile_id": self.profile_now.id,
-            }
-        )
+        sensor_b = self._company_sensor(company_b, "B-01")
         response = self._json2(
             self.manager_key,
             self._items(sensor_b, [3], temperature=30.0),

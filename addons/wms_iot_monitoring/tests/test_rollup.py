@@ -148,29 +148,21 @@ class TestRollupAndRetention(WmsIotCase):
         company_b = self.env["res.company"].create(
             {"name": "IoT Company B", "wms_iot_retention_days": 30}
         )
-        gateway_b = self.Gateway.create({"name": "B", "company_id": company_b.id})
-        sensor_b = self.Sensor.create(
-            {
-                "name": "B sensor",
-                "serial": "B-01",
-                "company_id": company_b.id,
-                "gateway_id": gateway_b.id,
-                "location_id": self.env["stock.warehouse"]
-                .search([("company_id", "=", company_b.id)], limit=1)
-                .lot_stock_id.id,
-                "profile_id": self.profile_now.id,
-            }
-        )
+        sensor_b = self._company_sensor(company_b, "B-01")
         old_hour = HOUR - timedelta(days=20)
         with freeze_time(NOW):
             self._ingest(self.sensor, [(0, 4.0)], base=old_hour)
-            self._ingest(sensor_b, [(0, 4.0)], base=old_hour, gateway=gateway_b)
+            self._ingest(
+                sensor_b, [(0, 4.0)], base=old_hour, gateway=sensor_b.gateway_id
+            )
             # B keeps 30 days: 40 days old is refused for B, taken for A
             too_old = NOW - timedelta(days=40)
             self.assertEqual(
                 self._ingest(self.sensor, [(0, 4.0)], base=too_old)["accepted"], 1
             )
-            result = self._ingest(sensor_b, [(0, 4.0)], base=too_old, gateway=gateway_b)
+            result = self._ingest(
+                sensor_b, [(0, 4.0)], base=too_old, gateway=sensor_b.gateway_id
+            )
             self.assertEqual(result["accepted"], 0)
         self.env.flush_all()
         # 15 days later, the first readings are 35 days old

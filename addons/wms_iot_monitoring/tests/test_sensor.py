@@ -21,18 +21,8 @@ class TestSensorAndGateway(WmsIotCase):
         ):
             self._sensor("CR-A-01", self.profile_now)
         company_b = self.env["res.company"].create({"name": "IoT Company B"})
-        gateway_b = self.Gateway.create({"name": "B", "company_id": company_b.id})
-        sensor_b = self.Sensor.create(
-            {
-                "name": "Same serial elsewhere",
-                "serial": "CR-A-01",
-                "company_id": company_b.id,
-                "gateway_id": gateway_b.id,
-                "location_id": self.env["stock.warehouse"]
-                .search([("company_id", "=", company_b.id)], limit=1)
-                .lot_stock_id.id,
-                "profile_id": self.profile_now.id,
-            }
+        sensor_b = self._company_sensor(
+            company_b, "CR-A-01", name="Same serial elsewhere"
         )
         self.assertTrue(sensor_b)
 
