@@ -20,6 +20,18 @@ KPI_FIELDS = {
     "wms_last_delivery_date": "last_delivery_date",
 }
 
+
+def kpi_search(fname):
+    """The ``search=`` of the partner KPI field ``fname`` (a key of
+    ``res.partner._wms_kpi_fields``): a condition on the current company's
+    KPI row, through ``_search_wms_kpi``."""
+
+    def search(partners, operator, value):
+        return partners._search_wms_kpi(fname, operator, value)
+
+    return search
+
+
 USER_GROUP = "wms_customer_profile.wms_customer_profile_group_user"
 MANAGER_GROUP = "wms_customer_profile.wms_customer_profile_group_manager"
 
@@ -116,30 +128,30 @@ class ResPartner(models.Model):
     wms_delivery_count = fields.Integer(
         string="Deliveries",
         compute="_compute_wms_kpi",
-        search="_search_wms_delivery_count",
+        search=kpi_search("wms_delivery_count"),
     )
     wms_on_time_rate = fields.Float(
         string="On-Time Rate (%)",
         digits=(5, 2),
         compute="_compute_wms_kpi",
-        search="_search_wms_on_time_rate",
+        search=kpi_search("wms_on_time_rate"),
     )
     wms_accuracy_rate = fields.Float(
         string="Accuracy Rate (%)",
         digits=(5, 2),
         compute="_compute_wms_kpi",
-        search="_search_wms_accuracy_rate",
+        search=kpi_search("wms_accuracy_rate"),
     )
     wms_return_rate = fields.Float(
         string="Return Rate (%)",
         digits=(5, 2),
         compute="_compute_wms_kpi",
-        search="_search_wms_return_rate",
+        search=kpi_search("wms_return_rate"),
     )
     wms_last_delivery_date = fields.Datetime(
         string="Last Delivery",
         compute="_compute_wms_kpi",
-        search="_search_wms_last_delivery_date",
+        search=kpi_search("wms_last_delivery_date"),
     )
     wms_kpi_date_refreshed = fields.Datetime(
         string="KPIs Refreshed On", compute="_compute_wms_kpi"
@@ -289,21 +301,6 @@ class ResPartner(models.Model):
             )
         matching = Kpi._search(company & condition)
         return Domain("commercial_partner_id", "in", matching.subselect("partner_id"))
-
-    def _search_wms_delivery_count(self, operator, value):
-        return self._search_wms_kpi("wms_delivery_count", operator, value)
-
-    def _search_wms_on_time_rate(self, operator, value):
-        return self._search_wms_kpi("wms_on_time_rate", operator, value)
-
-    def _search_wms_accuracy_rate(self, operator, value):
-        return self._search_wms_kpi("wms_accuracy_rate", operator, value)
-
-    def _search_wms_return_rate(self, operator, value):
-        return self._search_wms_kpi("wms_return_rate", operator, value)
-
-    def _search_wms_last_delivery_date(self, operator, value):
-        return self._search_wms_kpi("wms_last_delivery_date", operator, value)
 
     def _wms_picking_domains(self):
         """Transfer domains behind the smart buttons, by counter field: the

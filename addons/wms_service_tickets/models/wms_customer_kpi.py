@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from odoo.addons.rating.models.rating_data import RATING_LIMIT_SATISFIED
+from odoo.addons.wms_customer_profile.models.res_partner import kpi_search
 from odoo.addons.wms_customer_profile.models.wms_customer_kpi import KpiAggregate
 
 from .rating_rating import NPS_VALUES
@@ -232,34 +233,34 @@ class ResPartner(models.Model):
     wms_ticket_count = fields.Integer(
         string="Tickets (KPI window)",
         compute="_compute_wms_kpi",
-        search="_search_wms_ticket_count",
+        search=kpi_search("wms_ticket_count"),
         help="Service tickets created in the KPI window (archived excluded).",
     )
     wms_csat_answer_count = fields.Integer(
         string="CSAT Ratings",
         compute="_compute_wms_kpi",
-        search="_search_wms_csat_answer_count",
+        search=kpi_search("wms_csat_answer_count"),
         help="Ratings given on the tickets of the KPI window.",
     )
     wms_csat_rate = fields.Float(
         string="CSAT (%)",
         digits=RATE_DIGITS,
         compute="_compute_wms_kpi",
-        search="_search_wms_csat_rate",
+        search=kpi_search("wms_csat_rate"),
         help="Satisfied ratings (top smiley) out of the ratings given on the "
         "tickets of the KPI window; 0 without a rating.",
     )
     wms_nps_answer_count = fields.Integer(
         string="NPS Answers",
         compute="_compute_wms_kpi",
-        search="_search_wms_nps_answer_count",
+        search=kpi_search("wms_nps_answer_count"),
         help="Answers to the recommendation question on the tickets of the KPI window.",
     )
     wms_nps = fields.Float(
         string="NPS",
         digits=RATE_DIGITS,
         compute="_compute_wms_kpi",
-        search="_search_wms_nps",
+        search=kpi_search("wms_nps"),
         help="Net Promoter Score (-100 to 100): % promoters (9-10) minus % "
         "detractors (0-6) over the answers of the KPI window; 0 without an "
         "answer (see NPS Answers).",
@@ -268,7 +269,7 @@ class ResPartner(models.Model):
         string="Avg. First Response (h)",
         digits=HOURS_DIGITS,
         compute="_compute_wms_kpi",
-        search="_search_wms_avg_first_response_hours",
+        search=kpi_search("wms_avg_first_response_hours"),
         help="Average calendar hours from a ticket's creation to the first "
         "answer to the customer, over the tickets of the KPI window.",
     )
@@ -276,7 +277,7 @@ class ResPartner(models.Model):
         string="Avg. Resolution (h)",
         digits=HOURS_DIGITS,
         compute="_compute_wms_kpi",
-        search="_search_wms_avg_resolution_hours",
+        search=kpi_search("wms_avg_resolution_hours"),
         help="Average calendar hours from a ticket's creation to its closing, "
         "over the closed tickets of the KPI window.",
     )
@@ -284,34 +285,10 @@ class ResPartner(models.Model):
         string="SLA Breach Rate (%)",
         digits=RATE_DIGITS,
         compute="_compute_wms_kpi",
-        search="_search_wms_sla_breach_rate",
+        search=kpi_search("wms_sla_breach_rate"),
         help="Breached tickets out of the tickets of the KPI window with an SLA.",
     )
 
     @api.model
     def _wms_kpi_fields(self):
         return {**super()._wms_kpi_fields(), **TICKET_KPI_FIELDS}
-
-    def _search_wms_ticket_count(self, operator, value):
-        return self._search_wms_kpi("wms_ticket_count", operator, value)
-
-    def _search_wms_csat_answer_count(self, operator, value):
-        return self._search_wms_kpi("wms_csat_answer_count", operator, value)
-
-    def _search_wms_csat_rate(self, operator, value):
-        return self._search_wms_kpi("wms_csat_rate", operator, value)
-
-    def _search_wms_nps_answer_count(self, operator, value):
-        return self._search_wms_kpi("wms_nps_answer_count", operator, value)
-
-    def _search_wms_nps(self, operator, value):
-        return self._search_wms_kpi("wms_nps", operator, value)
-
-    def _search_wms_avg_first_response_hours(self, operator, value):
-        return self._search_wms_kpi("wms_avg_first_response_hours", operator, value)
-
-    def _search_wms_avg_resolution_hours(self, operator, value):
-        return self._search_wms_kpi("wms_avg_resolution_hours", operator, value)
-
-    def _search_wms_sla_breach_rate(self, operator, value):
-        return self._search_wms_kpi("wms_sla_breach_rate", operator, value)
