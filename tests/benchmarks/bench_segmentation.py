@@ -60,9 +60,7 @@ dangling references in the generated data) does (exit 1).
 """
 
 import contextlib
-import functools
 import re
-from collections import defaultdict
 
 from odoo.sql_db import db_connect
 from odoo.tools import SQL
@@ -270,66 +268,6 @@ def parse_args():
     if not 0 <= args.addresses <= 100:
         parser.error("--addresses is a percentage")
     return args
-
-
-class Phases:
-    """Times methods of the registry's model classes in this process: each
-    wrapped method adds its time and queries (outermost calls only) to its
-    phase, and keeps the arguments of its last call. A method the module
-    does not have (any more) is left out. The wrappers are removed on exit."""
-
-    def __init__(self, log):
-        self.log = log
-        self.records = defaultdict(lambda: [0.0, 0, 0.0, 0])  # s, q, sql s, calls
-        self.calls = {}  # name -> (record, args, kwargs) of the last call
-        self.absent = set()
-        self.undo = []
-
-    def wrap(self, cls, method, name):
-        original = getattr(cls, method, None)
-        if original is None:
-            self.absent.add(name)
-            return
-        own = cls.__dict__.get(method)
-        records, calls, log = self.records, self.calls, self.log
-        depth = [0]
-
-        @functools.wraps(original)
-        def timed(record_self, *args, **kwargs):
-            calls[name] = (record_self, args, kwargs)
-            if depth[0]:
-                return original(record_self, *args, **kwargs)
-            depth[0] += 1
-            queries, sql = log.count, log.seconds
-            try:
-                with Stopwatch() as watch:
-                    return original(record_self, *args, **kwargs)
-            finally:
-                entry = records[name]
-                entry[0] += watch.seconds
-                entry[1] += log.count - queries
-                entry[2] += log.seconds - sql
-                entry[3] += 1
-                depth[0] -= 1
-
-        setattr(cls, method, timed)
-        self.undo.append((cls, method, own))
-
-    def reset(self):
-        self.records.clear()
-
-    def get(self, name):
-        return self.records.get(name, [0.0, 0, 0.0, 0])
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        for cls, method, own in reversed(self.undo):
-            if own is None:
-                delattr(cls, method)
-            else:
-                setattr(cls, method, own)
 
 
 # --------------------------------------------------------------------------
@@ -665,7 +603,10 @@ def run(env, args, report):
         "tracking on (no tracking_disable in the context)"
     )
 
-    with benchlib.QueryLog(capture=is_scoring) as log, Phases(log) as phases:
+    with (
+        benchlib.QueryLog(capture=is_scoring) as log,
+        benchlib.MethodTimer(log) as phases,
+    ):
         for model, method, name in PHASES:
             phases.wrap(env.registry[model], method, name)
 

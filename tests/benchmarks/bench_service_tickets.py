@@ -73,12 +73,10 @@ sanity check does (exit 1).
 
 import contextlib
 import cProfile
-import functools
 import gc
 import io
 import pstats
 import uuid
-from collections import defaultdict
 from datetime import timedelta
 
 from odoo import SUPERUSER_ID, Command, api, fields
@@ -175,61 +173,6 @@ def analyze_own_tables(cr):
 # --------------------------------------------------------------------------
 # Time and queries of some methods
 # --------------------------------------------------------------------------
-class MethodTimer:
-    """Wraps methods of one registry's model classes: each adds the time
-    and queries (``cr.sql_log_count``) of its outermost calls. The wrappers
-    are removed on exit; a method the registry lacks is left out."""
-
-    def __init__(self, env, methods):
-        self.env = env
-        self.methods = methods
-        self.records = defaultdict(lambda: [0.0, 0, 0])  # seconds, queries, calls
-        self.undo = []
-
-    def __enter__(self):
-        for model, method in self.methods:
-            if model not in self.env:
-                continue
-            cls = type(self.env[model])
-            self.undo.append((cls, method, cls.__dict__.get(method)))
-            setattr(cls, method, self._wrap(getattr(cls, method), model, method))
-        return self
-
-    def _wrap(self, original, model, method):
-        entry, depth = self.records[f"{model}.{method}"], [0]
-
-        def timed(record_self, *args, **kwargs):
-            if depth[0]:
-                return original(record_self, *args, **kwargs)
-            depth[0] += 1
-            cr = record_self.env.cr
-            queries = cr.sql_log_count
-            try:
-                with Stopwatch() as watch:
-                    return original(record_self, *args, **kwargs)
-            finally:
-                entry[0] += watch.seconds
-                entry[1] += cr.sql_log_count - queries
-                entry[2] += 1
-                depth[0] -= 1
-
-        return functools.wraps(original)(timed)  # with its _api_* marks
-
-    def take(self):
-        """{name: (seconds, queries, calls)} since the last take."""
-        taken = {name: tuple(entry) for name, entry in self.records.items()}
-        for entry in self.records.values():
-            entry[:] = [0.0, 0, 0]
-        return taken
-
-    def __exit__(self, *exc):
-        for cls, method, own in reversed(self.undo):
-            if own is None:
-                delattr(cls, method)
-            else:
-                setattr(cls, method, own)
-
-
 # --------------------------------------------------------------------------
 # 1. Validating deliveries: with the module against without it
 # --------------------------------------------------------------------------
@@ -464,7 +407,7 @@ def bench_validate(args, env_with, env_without):
             stack.enter_context(contextlib.closing(envs[key].cr.savepoint()))
             plans[key] = validate_setup(envs[key], args.customers)
         plans["no_tickets"] = dict(plans["with"], no_auto_tickets=True)
-        timer = stack.enter_context(MethodTimer(env_with, STEPS))
+        timer = stack.enter_context(benchlib.MethodTimer().wrap_models(env_with, STEPS))
         for key, env in envs.items():  # warm-up
             validate_once(env, plans[key], count)
         for _run in range(runs):  # alternately, so that all share any drift
@@ -551,12 +494,12 @@ def report_validate(args, report, results, profile):
         "{:.1f}",
     )
     for name in sorted({n for r in results["with"] for n in r["steps"]}):
-        steps = [r["steps"].get(name, (0.0, 0, 0)) for r in results["with"]]
+        steps = [r["steps"].get(name, (0.0, 0, 0.0, 0)) for r in results["with"]]
         say(
             f"validate_step_{name}",
             f"{benchlib.median(s[0] for s in steps):.3f} s, "
             f"{benchlib.median(s[1] for s in steps):.0f} queries, "
-            f"{benchlib.median(s[2] for s in steps):.0f} calls",
+            f"{benchlib.median(s[3] for s in steps):.0f} calls",
             "{}",
         )
     created = [r["late_tickets"] for r in results["with"]]

@@ -19,6 +19,7 @@ is met (goals are printed but not judged).
 
 import argparse
 import contextlib
+import functools
 import http.client
 import io
 import os
@@ -234,6 +235,89 @@ def label(query, width=80):
         query = query.decode(errors="replace")
     text = re.sub(r"\s+", " ", str(query)[:400]).strip()
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+class MethodTimer:
+    """Times methods of the registry's model classes in this process: each
+    wrapped method adds the time, queries (and, with a ``QueryLog``, the SQL
+    seconds) of its outermost calls to its name, and keeps the arguments of
+    its last call. A method the model does not have is left out (its name in
+    ``absent``). The wrappers are removed on exit."""
+
+    def __init__(self, log=None):
+        self.log = log
+        self.records = defaultdict(lambda: [0.0, 0, 0.0, 0])  # s, q, sql s, calls
+        self.calls = {}  # name -> (record, args, kwargs) of the last call
+        self.absent = set()
+        self.undo = []
+
+    def wrap(self, cls, method, name):
+        original = getattr(cls, method, None)
+        if original is None:
+            self.absent.add(name)
+            return
+        own = cls.__dict__.get(method)
+        records, calls, log = self.records, self.calls, self.log
+        depth = [0]
+
+        def counters(cr):
+            if log is not None:
+                return log.count, log.seconds
+            return cr.sql_log_count, 0.0
+
+        @functools.wraps(original)  # with its _api_* marks
+        def timed(record_self, *args, **kwargs):
+            calls[name] = (record_self, args, kwargs)
+            if depth[0]:
+                return original(record_self, *args, **kwargs)
+            depth[0] += 1
+            cr = record_self.env.cr
+            queries, sql = counters(cr)
+            try:
+                with Stopwatch() as watch:
+                    return original(record_self, *args, **kwargs)
+            finally:
+                entry = records[name]
+                queries_after, sql_after = counters(cr)
+                entry[0] += watch.seconds
+                entry[1] += queries_after - queries
+                entry[2] += sql_after - sql
+                entry[3] += 1
+                depth[0] -= 1
+
+        setattr(cls, method, timed)
+        self.undo.append((cls, method, own))
+
+    def wrap_models(self, env, methods):
+        """Wrap each (model, method) of ``methods`` as ``model.method``; a
+        model the registry lacks is left out."""
+        for model, method in methods:
+            if model in env:
+                self.wrap(type(env[model]), method, f"{model}.{method}")
+        return self
+
+    def reset(self):
+        self.records.clear()
+
+    def get(self, name):
+        return self.records.get(name, [0.0, 0, 0.0, 0])
+
+    def take(self):
+        """{name: (seconds, queries, sql seconds, calls)} since the last
+        take (or reset)."""
+        taken = {name: tuple(entry) for name, entry in self.records.items()}
+        self.reset()
+        return taken
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for cls, method, own in reversed(self.undo):
+            if own is None:
+                delattr(cls, method)
+            else:
+                setattr(cls, method, own)
 
 
 class QueryLog:
