@@ -58,6 +58,13 @@ def hour_labels(model, groupby_spec, formatter):
     return formatter_hour
 
 
+def _status(levels):
+    """A sensor's status from the levels of its ongoing excursion alerts."""
+    if "alarm" in levels:
+        return "alarm"
+    return "warning" if "warning" in levels else "ok"
+
+
 class IngestError(Exception):
     """A batch refused as a whole: (HTTP status, message[, headers])."""
 
@@ -485,85 +492,13 @@ class WmsIotReading(models.Model):
         for sensor_id, readings in per_sensor.items():
             readings.sort()
             info = by_id[sensor_id]
-            state = dict(info["eval_state"] or {})
-            eval_ts = info["eval_ts"]
-            fresh = [r for r in readings if eval_ts is None or r[0] > eval_ts]
-            open_levels = []
-            if info["state"] != "active":
-                state = {}
-            elif fresh:
-                limits, hysteresis, delay = profiles[info["profile_id"]]
-                for index, measure in ((1, "temperature"), (2, "humidity")):
-                    taken = info["measures"] in (measure, "both")
-                    series = [(r[0], r[index]) for r in fresh if r[index] is not None]
-                    for direction in ("high", "low"):
-                        key = f"{measure}/{direction}"
-                        warning = limits.get((measure, "warning", direction))
-                        alarm = limits.get((measure, "alarm", direction))
-                        stored = by_key.get((sensor_id, measure, direction))
-                        if not taken or (warning is None and alarm is None):
-                            # the profile lost these limits, or the sensor
-                            # this measure: its ongoing alert ends now
-                            state.pop(key, None)
-                            if stored:
-                                changed.append(
-                                    (stored, self._wms_ended(stored, fresh[-1][0]))
-                                )
-                            continue
-                        if not series:
-                            if stored:
-                                open_levels.append(stored.level)
-                            continue
-                        run = alarm_machine.load_state(state.get(key))
-                        current = None
-                        if stored:
-                            run.setdefault("peak", stored.peak_value)
-                            current = {
-                                "id": stored.id,
-                                "level": stored.level,
-                                "limit_value": stored.limit_value,
-                                "date_start": stored.date_start,
-                                "date_end": None,
-                                "alarm_date": stored.alarm_date,
-                                "raised": False,
-                            }
-                        run, current, touched = alarm_machine.advance(
-                            series,
-                            run,
-                            current,
-                            warning,
-                            alarm,
-                            hysteresis[measure],
-                            delay,
-                            direction == "high",
-                        )
-                        if run:
-                            state[key] = alarm_machine.dump_state(run)
-                        else:
-                            state.pop(key, None)
-                        for alert in touched:
-                            if measure != "temperature":
-                                alert["mkt"] = None
-                            if alert["id"]:
-                                changed.append((stored, alert))
-                            else:
-                                new_alerts.append(
-                                    (sensor_id, measure, direction, alert)
-                                )
-                        if current:
-                            open_levels.append(current["level"])
-            else:
-                open_levels = [
-                    alert.level for key, alert in by_key.items() if key[0] == sensor_id
-                ]
-            if info["state"] != "active":
-                open_levels = []
-            status = (
-                "alarm"
-                if "alarm" in open_levels
-                else "warning"
-                if "warning" in open_levels
-                else "ok"
+            state, status = self._wms_evaluate_sensor(
+                info,
+                readings,
+                by_key,
+                profiles[info["profile_id"]],
+                changed,
+                new_alerts,
             )
             sensor_rows.append(self._wms_sensor_row(info, readings, state, status))
         self._wms_write_sensors(sensor_rows)
@@ -589,21 +524,93 @@ class WmsIotReading(models.Model):
         )
         ended._wms_on_alarm_end()
 
-    def _wms_ended(self, stored, end):
-        """The machine's dict of a stored alert ended at ``end``."""
+    def _wms_evaluate_sensor(
+        self, info, readings, by_key, profile, changed, new_alerts
+    ):
+        """Run the alarm machine over one sensor's new readings (sorted), for
+        each measure and direction of its profile; append the stored alerts
+        it changes to ``changed`` and the alerts it opens to ``new_alerts``.
+        Return the sensor's new alarm state and status."""
+        sensor_id = info["id"]
+        if info["state"] != "active":
+            return {}, "ok"
+        state = dict(info["eval_state"] or {})
+        eval_ts = info["eval_ts"]
+        fresh = [r for r in readings if eval_ts is None or r[0] > eval_ts]
+        if not fresh:
+            levels = [
+                alert.level for key, alert in by_key.items() if key[0] == sensor_id
+            ]
+            return state, _status(levels)
+        limits, hysteresis, delay = profile
+        open_levels = []
+        for index, measure in ((1, "temperature"), (2, "humidity")):
+            taken = info["measures"] in (measure, "both")
+            series = [(r[0], r[index]) for r in fresh if r[index] is not None]
+            for direction in ("high", "low"):
+                key = f"{measure}/{direction}"
+                warning = limits.get((measure, "warning", direction))
+                alarm = limits.get((measure, "alarm", direction))
+                stored = by_key.get((sensor_id, measure, direction))
+                if not taken or (warning is None and alarm is None):
+                    # the profile lost these limits, or the sensor this
+                    # measure: its ongoing alert ends now
+                    state.pop(key, None)
+                    if stored:
+                        changed.append((stored, self._wms_ended(stored, fresh[-1][0])))
+                    continue
+                if not series:
+                    if stored:
+                        open_levels.append(stored.level)
+                    continue
+                run = alarm_machine.load_state(state.get(key))
+                if stored:
+                    run.setdefault("peak", stored.peak_value)
+                run, current, touched = alarm_machine.advance(
+                    series,
+                    run,
+                    stored and self._wms_machine_alert(stored),
+                    warning,
+                    alarm,
+                    hysteresis[measure],
+                    delay,
+                    direction == "high",
+                )
+                if run:
+                    state[key] = alarm_machine.dump_state(run)
+                else:
+                    state.pop(key, None)
+                for alert in touched:
+                    if measure != "temperature":
+                        alert["mkt"] = None
+                    if alert["id"]:
+                        changed.append((stored, alert))
+                    else:
+                        new_alerts.append((sensor_id, measure, direction, alert))
+                if current:
+                    open_levels.append(current["level"])
+        return state, _status(open_levels)
+
+    def _wms_machine_alert(self, stored):
+        """The alarm machine's dict of a stored ongoing alert."""
         return {
             "id": stored.id,
             "level": stored.level,
             "limit_value": stored.limit_value,
             "date_start": stored.date_start,
-            "date_end": max(end, stored.date_start),
+            "date_end": None,
             "alarm_date": stored.alarm_date,
             "raised": False,
+        }
+
+    def _wms_ended(self, stored, end):
+        """The machine's dict of a stored alert ended at ``end``."""
+        end = max(end, stored.date_start)
+        return {
+            **self._wms_machine_alert(stored),
+            "date_end": end,
             "peak_value": stored.peak_value,
-            "duration_minutes": (
-                max(end, stored.date_start) - stored.date_start
-            ).total_seconds()
-            / 60,
+            "duration_minutes": (end - stored.date_start).total_seconds() / 60,
             "mkt": stored.mkt or None,
         }
 
