@@ -1,14 +1,22 @@
 """The test harness itself: what tests/run tells a user whose machine lacks
 Odoo or PostgreSQL, what its static checks catch, that the Docker set-up
-installs every add-on of the repository, and how the benchmarks run: the
+installs every add-on of the repository, how the benchmarks run: the
 modules each declares, smoke sizes, generated rows with every NOT NULL
-column."""
+column; and the MQTT bridge's step: the broker it finds, starts or explains
+the lack of, when it runs and the database it gets."""
 
 import ast
 import importlib.machinery
+import importlib.metadata
 import importlib.util
+import os
+import pwd
+import shutil
+import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -58,8 +66,6 @@ def test_without_odoo_one_plain_sentence():
 
 
 def test_without_postgresql_one_plain_sentence(tmp_path):
-    import os  # noqa: PLC0415
-
     env = dict(os.environ, PGHOST="127.0.0.1", PGPORT="9")  # nothing listens
     result = _run(sys.executable, str(RUN), "--no-install", env=env)
     sentence = _assert_one_plain_sentence(result)
@@ -444,3 +450,249 @@ def test_not_null_filler_refuses_what_it_cannot_fill(env):
     )
     with pytest.raises(RuntimeError, match=r"res_partner\.bench_probe"):
         benchlib.not_null_defaults(env, "res.partner", {"id", "name"})
+
+
+# ----------------------------------------------------------------------
+# the MQTT bridge's step: its broker, its database, its plugins
+# ----------------------------------------------------------------------
+def _free_port():
+    return _load_runner().free_port()
+
+
+def test_bridge_step_starts_mosquitto_where_no_broker_answers(tmp_path):
+    """Nothing answers at WMS_MQTT_HOST:WMS_MQTT_PORT: tests/run starts a
+    mosquitto of its own on another port, that accepts anonymous clients,
+    tells the tests where it is, and stops it at the end."""
+    runner = _load_runner()
+    if not runner.mosquitto_binary():
+        pytest.skip("no mosquitto on this machine (its refusal is tested below)")
+    nothing = _free_port()
+    environ = {"WMS_MQTT_HOST": "127.0.0.1", "WMS_MQTT_PORT": str(nothing)}
+    broker = runner.mqtt_broker(tmp_path / "mosquitto", environ=environ)
+    try:
+        assert broker.process is not None
+        assert broker.port != nothing
+        assert broker.env() == {
+            "WMS_MQTT_HOST": "127.0.0.1",
+            "WMS_MQTT_PORT": str(broker.port),
+        }
+        assert runner.probe_mqtt("127.0.0.1", broker.port) == 0
+        # persistence on, in the folder given
+        conf = (tmp_path / "mosquitto" / "mosquitto.conf").read_text()
+        assert "persistence true" in conf
+        assert f"persistence_location {tmp_path / 'mosquitto'}/" in conf
+    finally:
+        broker.stop()
+    assert broker.process.returncode == 0
+    assert runner.probe_mqtt("127.0.0.1", broker.port) is None
+    # mosquitto saved its persistence file where it was told to
+    assert (tmp_path / "mosquitto" / "mosquitto.db").is_file()
+
+
+def test_bridge_step_uses_the_broker_that_answers(tmp_path):
+    """A broker answers where WMS_MQTT_* say: it is used, none is started,
+    and the login given is passed on to the tests."""
+    runner = _load_runner()
+    if not runner.mosquitto_binary():
+        pytest.skip("no mosquitto on this machine (its refusal is tested below)")
+    own = runner.start_mosquitto(tmp_path / "own", runner.mosquitto_binary())
+    try:
+        environ = {
+            "WMS_MQTT_PORT": str(own.port),
+            "WMS_MQTT_USERNAME": "anyone",
+            "WMS_MQTT_PASSWORD": "secret",
+        }
+        broker = runner.mqtt_broker(tmp_path / "unused", environ=environ)
+        assert broker.process is None
+        assert not (tmp_path / "unused").exists()
+        assert broker.env() == {
+            "WMS_MQTT_HOST": "127.0.0.1",
+            "WMS_MQTT_PORT": str(own.port),
+            "WMS_MQTT_USERNAME": "anyone",
+            "WMS_MQTT_PASSWORD": "secret",
+        }
+        broker.stop()  # not ours: left running
+        assert runner.probe_mqtt("127.0.0.1", own.port) == 0
+    finally:
+        own.stop()
+
+
+def test_bridge_step_explains_a_broker_that_refuses_the_login(tmp_path):
+    """A broker that wants a password we don't have, or a wrong one: one
+    sentence that names the variables to set; the right one is accepted."""
+    runner = _load_runner()
+    binary = runner.mosquitto_binary()
+    passwd = shutil.which("mosquitto_passwd")
+    if not (binary and passwd):
+        pytest.skip("no mosquitto on this machine (its refusal is tested below)")
+    port = _free_port()
+    _run(passwd, "-b", "-c", str(tmp_path / "passwd"), "bridge", "s3cret")
+    (tmp_path / "mosquitto.conf").write_text(
+        f"listener {port} 127.0.0.1\n"
+        "allow_anonymous false\n"
+        f"password_file {tmp_path / 'passwd'}\n"
+        f"user {pwd.getpwuid(os.getuid()).pw_name}\n"
+    )
+    process = subprocess.Popen(
+        [binary, "-c", str(tmp_path / "mosquitto.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while runner.probe_mqtt("127.0.0.1", port) is None:
+            assert time.monotonic() < deadline, "mosquitto does not answer"
+            time.sleep(0.1)
+        for login in ({}, {"WMS_MQTT_USERNAME": "bridge", "WMS_MQTT_PASSWORD": "x"}):
+            environ = {"WMS_MQTT_PORT": str(port), **login}
+            with pytest.raises(runner.Failure) as failure:
+                runner.mqtt_broker(tmp_path / "unused", environ=environ)
+            sentence = str(failure.value)
+            assert sentence.startswith(
+                f"The MQTT broker at 127.0.0.1:{port} refuses our connection ("
+            )
+            assert "WMS_MQTT_USERNAME and WMS_MQTT_PASSWORD" in sentence
+            assert sentence.endswith(".") and "\n" not in sentence
+        environ = {
+            "WMS_MQTT_PORT": str(port),
+            "WMS_MQTT_USERNAME": "bridge",
+            "WMS_MQTT_PASSWORD": "s3cret",
+        }
+        assert runner.mqtt_broker(tmp_path / "unused", environ=environ).port == port
+        assert not (tmp_path / "unused").exists()
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_bridge_step_without_broker_nor_mosquitto_says_why(tmp_path, monkeypatch):
+    """No broker answers and no mosquitto is installed: one plain sentence
+    that says why and how to get one; nothing started."""
+    runner = _load_runner()
+    monkeypatch.setattr(runner, "mosquitto_binary", lambda: None)
+    port = _free_port()
+    with pytest.raises(runner.Failure) as failure:
+        runner.mqtt_broker(tmp_path / "m", environ={"WMS_MQTT_PORT": str(port)})
+    sentence = str(failure.value)
+    assert sentence == (
+        "The bridge's tests need an MQTT broker, none answers at "
+        f"127.0.0.1:{port} and there is no mosquitto to start one: install "
+        "Mosquitto (apt install mosquitto), or point WMS_MQTT_HOST and "
+        "WMS_MQTT_PORT at a running broker."
+    )
+    assert not (tmp_path / "m").exists()
+    # a port that is none, and a mosquitto that dies at once, are said too
+    with pytest.raises(runner.Failure, match="WMS_MQTT_PORT is 'x', which is no"):
+        runner.mqtt_broker(tmp_path / "m", environ={"WMS_MQTT_PORT": "x"})
+    with pytest.raises(runner.Failure, match=r"exited at once \(exit 1"):
+        runner.start_mosquitto(tmp_path / "m", "/bin/false")
+
+
+def test_bridge_step_explains_what_is_no_broker(tmp_path):
+    """Something that is not an MQTT broker answers there: said plainly."""
+    runner = _load_runner()
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+
+        def answer_garbage():
+            connection, _address = server.accept()
+            with connection:
+                connection.recv(100)
+                connection.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
+
+        thread = threading.Thread(target=answer_garbage, daemon=True)
+        thread.start()
+        with pytest.raises(runner.Failure) as failure:
+            runner.mqtt_broker(tmp_path, environ={"WMS_MQTT_PORT": str(port)})
+        thread.join(5)
+    assert str(failure.value) == (
+        f"Something answers at 127.0.0.1:{port} but not as an MQTT broker: "
+        "point WMS_MQTT_HOST and WMS_MQTT_PORT at one (the bridge's tests need "
+        "it)."
+    )
+
+
+def test_bridge_step_runs_for_the_modules_it_needs():
+    """Full runs and --module of wms_iot_monitoring or one of the modules it
+    depends on run the bridge's tests, with plain pytest: pytest-odoo (the
+    plugin named "odoo") disabled."""
+    runner = _load_runner()
+    assert runner.bridge_runs(None)
+    assert runner.bridge_runs("wms_iot_monitoring")
+    assert runner.bridge_runs("wms_customer_profile")  # wms_iot_monitoring needs it
+    assert not runner.bridge_runs("wms_segmentation")
+    command = runner.bridge_pytest_command("spool", collect_only=True)
+    assert command[command.index("-p", command.index("no:cacheprovider")) + 1] == (
+        "no:odoo"
+    )
+    assert command[-4:] == ["iot_bridge/tests", "-k", "spool", "--collect-only"]
+    plugins = {
+        entry.name
+        for entry in importlib.metadata.distribution("pytest-odoo").entry_points
+        if entry.group == "pytest11"
+    }
+    assert plugins == {"odoo"}
+
+
+def test_bridge_tests_share_the_benchmark_database_install(tmp_path, monkeypatch):
+    """The bridge's database has wms_iot_monitoring without demo data; when
+    a smoke benchmark installs the same modules, it is a copy of that
+    database, not a second install; both are listed for dropping."""
+    runner = _load_runner()
+    installs, copies = [], []
+    monkeypatch.setattr(
+        runner,
+        "install",
+        lambda config, dbname, modules, demo=True, say=None: installs.append(
+            (dbname, modules, demo)
+        ),
+    )
+    monkeypatch.setattr(
+        runner,
+        "copy_database",
+        lambda workdir, source, target: copies.append((source, target)),
+    )
+    (tmp_path / "bench_iot.py").write_text("MODULES = ['wms_iot_monitoring']\n")
+    users = [runner.Benchmark(tmp_path / "bench_iot.py"), runner.BridgeTests()]
+    created = []
+    databases = runner.prepare_databases(
+        "odoo.conf", tmp_path, users, created, say=lambda line: None
+    )
+    bridge_db = databases["iot_bridge/tests", "main"]
+    bench_db = databases["bench_iot.py", "main"]
+    assert bridge_db != bench_db
+    assert sorted(created) == sorted([bridge_db, bench_db])
+    assert [(modules, demo) for _db, modules, demo in installs] == [
+        (["wms_iot_monitoring"], False)
+    ]
+    installed = installs[0][0]
+    copied = bridge_db if installed == bench_db else bench_db
+    assert installed in (bridge_db, bench_db)
+    assert copies == [(installed, copied)]
+    # alone (-k), it is installed
+    installs.clear()
+    databases = runner.prepare_databases(
+        "odoo.conf", tmp_path, [runner.BridgeTests()], [], say=lambda line: None
+    )
+    assert installs == [
+        (databases["iot_bridge/tests", "main"], ["wms_iot_monitoring"], False)
+    ]
+
+
+def test_hadolint_checks_every_dockerfile_we_ship(tmp_path):
+    runner = _load_runner()
+    assert runner.dockerfiles(tmp_path) == []
+    for folder in ("docker", "iot_bridge", "elsewhere"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "Dockerfile").write_text("FROM scratch\n")
+    assert runner.dockerfiles(tmp_path) == [
+        tmp_path / "docker" / "Dockerfile",
+        tmp_path / "iot_bridge" / "Dockerfile",
+    ]
+    shipped = runner.dockerfiles()
+    assert ROOT / "docker" / "Dockerfile" in shipped
+    assert (ROOT / "iot_bridge" / "Dockerfile" in shipped) == (
+        ROOT / "iot_bridge" / "Dockerfile"
+    ).is_file()
