@@ -1,23 +1,28 @@
-"""Benchmark of wms_iot_monitoring: HTTP ingest, overlapping batches, 10 M readings.
+"""Benchmark of wms_iot_monitoring: HTTP ingest, overlapping batches, the MQTT
+bridge, 10 M readings.
 
     python3 tests/benchmarks/bench_iot_monitoring.py --config ODOO_CONF \
         --database DB [--sensors 1000] [--clients 2,4] [--batch-size 1000] \
         [--run-batches 240] [--warmup-batches 40] [--excursion-percent 10] \
-        [--overlap-readings 20000] [--scale-readings 10000000] \
+        [--overlap-readings 20000] [--bridge-sensors 100] \
+        [--bridge-gateways 4] [--bridge-duration 45] [--bridge-load 0.84] \
+        [--bridge-rate R] [--bridge-saturation 8] \
+        [--bridge-saturation-rate R] [--scale-readings 10000000] \
         [--scale-sensors 1000] [--graph-runs 11] [--runs 3] \
         [--vacuum auto|always|never] [--profile] [--smoke]
 
 DB must have the add-ons of ``MODULES`` installed (no demo data) and be
 dedicated to this script: ``tests/run --benchmarks`` creates and drops one.
-Unlike most benchmarks, this one COMMITS parts 1 and 2: an Odoo server in
+Unlike most benchmarks, this one COMMITS parts 1 to 3: an Odoo server in
 another process must see the gateways, sensors and keys, and the readings it
 stores are committed by it. What it commits (gateways, sensors, their
 readings, alerts and the alerts' tickets, mails and activities) is named
 after a tag of the run (``Bench IoT <tag>``) and stays in DB; a second run in
-the same database works, and measures a bigger table. Part 3 runs in the
+the same database works, and measures a bigger table. Part 4 runs in the
 script's own transaction, rolled back at the end. ``--smoke``: 40 sensors,
-8,000 readings per run, one run, 3,000 overlapping readings, 50,000 readings
-for part 3 (``tests/run`` runs it, in 15-30 s), goals not judged. While
+8,000 readings per run, one run, 3,000 overlapping readings, the bridge at
+2,000 readings/s for 3 s and 10,000/s for 1 s, 50,000 readings for part 4
+(``tests/run`` runs it, in 30-60 s), goals not judged. While
 the server works, the script holds no transaction open in DB (it checks:
 an open snapshot would keep every dead row version the batches leave).
 
@@ -73,7 +78,53 @@ an open snapshot would keep every dead row version the batches leave).
    once and counted as a duplicate three times, every reading stored once
    with its values, each sensor's last reading date its newest reading, one
    ongoing alert at most per sensor, measure and direction.
-3. At ``--scale-readings`` readings (rolled back at the end). A gateway of
+3. The MQTT bridge (``iot_bridge/``), with the same server. Its own
+   gateways (``--bridge-gateways``, keys, rate limit raised) and two sets of
+   ``--bridge-sensors`` sensors dealt to them in turn (temperature and
+   humidity, "Pharma 2-8 °C"), committed. The broker: the one at
+   ``WMS_MQTT_HOST``:``WMS_MQTT_PORT`` (default 127.0.0.1:1883; login from
+   ``WMS_MQTT_USERNAME`` and ``WMS_MQTT_PASSWORD``), as for the bridge's
+   tests; none answering fails the script. The bridge runs as a subprocess
+   (``python -m wms_iot_bridge --config``; a TOML file of its own, a client
+   id of the run, a session expiry of a minute, its spool in a temporary
+   folder), until it has subscribed; then the simulator, another subprocess
+   (``--simulate N --gateway-names ... --serials ... --rate R --duration D
+   --interval 1``), publishes the load: each tick, one QoS 1 message per
+   gateway with a reading of each of its sensors; tick k carries device time
+   ``ts_start + k`` s and is due at ``wall_start + k / ticks_per_second``
+   (its ``simulate.started`` log line).
+
+   Paced: the first set of sensors at ``--bridge-rate`` readings/s (default
+   ``--bridge-load`` times the HTTP figure of the largest number of clients,
+   measured above: 4 clients for 4 gateways; 0.84 = the goal's 80 % and a 5 %
+   margin, so that a bridge that keeps up measures above the goal) for
+   ``--bridge-duration`` seconds. Meanwhile a thread of this script reads
+   the newest reading of each sensor every 25 ms (one index probe per
+   sensor): a reading first seen at poll time P took P minus its due time
+   from broker to database (publisher lag, spool, batching, Odoo, and the
+   poll interval included: an upper bound). Printed: readings per second
+   stored while the middle 80 % of them were (the steady state: no start,
+   no tail), its ratio to the HTTP figure (goal >= 80 %), latency p50, p99
+   (goal < 2 s) and max, the largest backlog (readings due, not yet
+   stored), stored per second over each 5 s, the batches the bridge posted
+   (their size, duplicates, retries) and where the CPU went (Odoo,
+   PostgreSQL, the bridge, the simulator, the broker when it runs here,
+   this script, everything else). Sanity checks: the simulator published
+   every reading of its schedule; each is stored exactly once (per sensor:
+   as many rows as ticks, from the first tick's time to the last's), none
+   rejected.
+
+   Saturation (``--bridge-saturation`` seconds, 0: none): the second set of
+   sensors at ``--bridge-saturation-rate`` (default twice the HTTP
+   figure), more than the bridge or the simulator can take; printed: what
+   the simulator published per second and what was stored per second
+   (middle 80 %), not judged. Mosquitto queues at most 1,000 messages per
+   client by default (``max_queued_messages``) and drops QoS 1 messages
+   beyond that when a subscriber falls behind: readings missing there are
+   printed, not checked. At the end, SIGTERM: the bridge must stop cleanly
+   (exit 0, ``bridge.stopped``) and have logged no ERROR, CRITICAL or
+   non-JSON line (sanity checks).
+4. At ``--scale-readings`` readings (rolled back at the end). A gateway of
    ``--scale-sensors`` sensors and their readings, evenly spaced over the
    last 100 days (10 days older than the default retention of 90), made by
    one set-based INSERT (every NOT NULL column filled, ``benchlib``), then
@@ -99,15 +150,26 @@ It is a measurement, not a test: a missed goal does not fail it, a failed
 sanity check does (exit 1).
 """
 
+import bisect
 import cProfile
+import itertools
 import json
+import math
 import multiprocessing
 import os
 import random
+import shutil
+import signal
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
+import threading
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg2
 import psycopg2.extras
@@ -130,10 +192,16 @@ SMOKE_SIZES = {
     "scale_sensors": 50,
     "graph_runs": 3,
     "runs": 1,
+    "bridge_duration": 3,
+    "bridge_rate": 2000,
+    "bridge_saturation": 1,
+    "bridge_saturation_rate": 10000,
 }
 GOAL_READINGS_PER_S = 35000
 GOAL_FLOOR_SHARE = 0.5
 GOAL_GRAPH_MS = 50
+GOAL_BRIDGE_SHARE = 0.8  # of the HTTP figure, largest number of clients
+GOAL_BRIDGE_P99_MS = 2000
 ENDPOINT = "/wms/iot/v1/readings"
 PROFILE = "wms_iot_monitoring.profile_pharma_2_8"
 WATERMARK_PARAM = "wms_iot_monitoring.rollup_done_until"  # the rollup's progress
@@ -175,6 +243,39 @@ def parse_args():
     parser.add_argument("--warmup-batches", type=int, default=40)
     parser.add_argument("--excursion-percent", type=float, default=10.0)
     parser.add_argument("--overlap-readings", type=int, default=20000)
+    parser.add_argument(
+        "--bridge-sensors",
+        type=int,
+        default=100,
+        help="sensors of each load of the MQTT bridge (paced, saturation)",
+    )
+    parser.add_argument("--bridge-gateways", type=int, default=4)
+    parser.add_argument(
+        "--bridge-duration", type=float, default=45, help="seconds of paced load"
+    )
+    parser.add_argument(
+        "--bridge-load",
+        type=float,
+        default=0.84,
+        help="the paced load, a share of the HTTP figure of the largest number "
+        "of clients (the goal's 80 %% and a margin)",
+    )
+    parser.add_argument(
+        "--bridge-rate",
+        type=float,
+        help="the paced load in readings/s (instead of --bridge-load)",
+    )
+    parser.add_argument(
+        "--bridge-saturation",
+        type=float,
+        default=8,
+        help="seconds of a load beyond what the bridge takes (0: none)",
+    )
+    parser.add_argument(
+        "--bridge-saturation-rate",
+        type=float,
+        help="readings/s of that load (default: twice the HTTP figure)",
+    )
     parser.add_argument("--scale-readings", type=int, default=10_000_000)
     parser.add_argument("--scale-sensors", type=int, default=1000)
     parser.add_argument("--graph-runs", type=int, default=11)
@@ -205,6 +306,13 @@ def parse_args():
         parser.error("--excursion-percent: more than 0, at most 100")
     if args.scale_sensors < 1 or args.scale_readings < args.scale_sensors * 24:
         parser.error("--scale-readings: at least 24 per --scale-sensors")
+    if not 1 <= args.bridge_gateways <= args.bridge_sensors:
+        parser.error("--bridge-gateways: at least 1, at most --bridge-sensors")
+    if args.bridge_duration <= 0 or args.bridge_saturation < 0:
+        parser.error("--bridge-duration: more than 0; --bridge-saturation: 0 or more")
+    for rate in (args.bridge_load, args.bridge_rate, args.bridge_saturation_rate):
+        if rate is not None and rate <= 0:
+            parser.error("--bridge-load and the bridge's rates: more than 0")
     return args
 
 
@@ -252,7 +360,6 @@ def make_fleet(env, args, tag, start):
     """Gateways (one per client of the largest run, and one for the floor),
     their sensors and keys, committed. Returns the fleet's description."""
     env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True))
-    admin = env.ref("base.user_admin")
     company = env.company
     profile = env.ref(PROFILE)
     warehouse = env["stock.warehouse"].search(
@@ -317,15 +424,7 @@ def make_fleet(env, args, tag, start):
         )
     sensors = env["wms.iot.sensor"].create(vals)
     floor_sensors = env["wms.iot.sensor"].create(floor_vals)
-    keys, refused = [], None
-    for gateway in gateways[:count]:
-        try:
-            with env.cr.savepoint():
-                action = gateway.with_user(admin).action_generate_key()
-        except AccessError as error:  # reported; measure on all the same
-            refused = str(error).splitlines()[0]
-            action = gateway.with_user(admin).sudo().action_generate_key()
-        keys.append(env[action["res_model"]].browse(action["res_id"]).key)
+    keys, refused = gateway_keys(env, gateways[:count])
     env.cr.commit()
     excursion = {s.serial for i, s in enumerate(sensors) if i % every == 0}
     feeds = [
@@ -348,6 +447,22 @@ def make_fleet(env, args, tag, start):
         "location": location,
         "key_refused": refused,
     }
+
+
+def gateway_keys(env, gateways):
+    """(a key per gateway, from ``action_generate_key()`` as the admin; the
+    error if the admin may not: then generated as superuser)."""
+    admin = env.ref("base.user_admin")
+    keys, refused = [], None
+    for gateway in gateways:
+        try:
+            with env.cr.savepoint():
+                action = gateway.with_user(admin).action_generate_key()
+        except AccessError as error:  # reported; measure on all the same
+            refused = str(error).splitlines()[0]
+            action = gateway.with_user(admin).sudo().action_generate_key()
+        keys.append(env[action["res_model"]].browse(action["res_id"]).key)
+    return keys, refused
 
 
 def plan_start(args):
@@ -911,7 +1026,685 @@ def bench_overlap(env, args, report, server, fleet):
 
 
 # --------------------------------------------------------------------------
-# 3. at scale (rolled back)
+# 3. the MQTT bridge (committed)
+# --------------------------------------------------------------------------
+BRIDGE_ROOT = Path(__file__).resolve().parents[2] / "iot_bridge"
+BRIDGE_INTERVAL = 1  # seconds of device time between two readings of a sensor
+BRIDGE_POLL_S = 0.025  # between two looks at the sensors' newest readings
+BRIDGE_START_TIMEOUT = 30  # seconds for the bridge to subscribe, the simulator
+BRIDGE_STALL_S = 20  # seconds without a new reading stored: the rest is lost
+BRIDGE_STOP_TIMEOUT = 30
+BRIDGE_SESSION_EXPIRY = 60  # seconds the broker keeps the run's session after it
+BRIDGE_WINDOW = (0.1, 0.9)  # the stored readings whose rate is the steady one
+BRIDGE_TIMELINE_S = 5  # seconds per figure of the stored-per-second line
+BRIDGE_SET_POINT = 5.0  # °C, inside the profile's 3-7 °C
+BRIDGE_CPU_GROUPS = ("odoo", "postgres", "bridge", "simulator", "mosquitto", "bench")
+# the newest reading of each sensor: one backward probe of the unique
+# (sensor_id, ts) index per sensor
+NEWEST_QUERY = """
+    SELECT s.id, (SELECT extract(epoch FROM r.ts)::float8
+                    FROM wms_iot_reading r
+                   WHERE r.sensor_id = s.id
+                   ORDER BY r.ts DESC LIMIT 1)
+      FROM unnest(%s::int[]) AS s(id)
+"""
+
+
+def mqtt_broker():
+    """Where the broker is: the bridge tests' variables, else 127.0.0.1:1883."""
+    return {
+        "host": os.environ.get("WMS_MQTT_HOST") or "127.0.0.1",
+        "port": int(os.environ.get("WMS_MQTT_PORT") or 1883),
+        "username": os.environ.get("WMS_MQTT_USERNAME") or "",
+        "password": os.environ.get("WMS_MQTT_PASSWORD"),
+    }
+
+
+def broker_answers(broker):
+    try:
+        with socket.create_connection((broker["host"], broker["port"]), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+def broker_pids(broker):
+    """The broker's processes, when it runs on this machine."""
+    if broker["host"] not in ("127.0.0.1", "localhost", "::1"):
+        return set()
+    return benchlib.listening_pids(broker["port"])
+
+
+def make_bridge_fleet(env, args, fleet):
+    """The bridge's gateways (named as their topics' second level), their
+    keys, and two sets of sensors (paced, saturation) dealt to them in turn
+    as the simulator deals its sensors; committed."""
+    env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True))
+    tag = fleet["tag"]
+    names = [f"bench-{tag}-{i + 1}" for i in range(args.bridge_gateways)]
+    gateways = env["wms.iot.gateway"].create(
+        [
+            {
+                "name": f"Bench IoT {tag} bridge {name}",
+                "company_id": fleet["company"].id,
+                "rate_limit": 10**9,  # no 429 in a benchmark
+            }
+            for name in names
+        ]
+    )
+    sets = {}
+    for letter, kind in (("M", "paced"), ("N", "saturation")):
+        serials = [f"{letter}{tag}-{i + 1:04d}" for i in range(args.bridge_sensors)]
+        sets[kind] = env["wms.iot.sensor"].create(
+            [
+                {
+                    "name": f"Bench IoT {tag} bridge {serial}",
+                    "serial": serial,
+                    "gateway_id": gateways[i % len(gateways)].id,
+                    "measures": "both",
+                    "location_id": fleet["location"].id,
+                    "profile_id": env.ref(PROFILE).id,
+                }
+                for i, serial in enumerate(serials)
+            ]
+        )
+    keys, _refused = gateway_keys(env, gateways)  # checked with the fleet's
+    env.cr.commit()
+    return {"names": names, "keys": dict(zip(names, keys, strict=True)), **sets}
+
+
+def bridge_environment(broker):
+    """The bridge's and simulator's environment: the package on the path,
+    the broker's login; none of the caller's bridge settings (the
+    environment wins over the configuration file)."""
+    environ = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("WMS_IOT_BRIDGE_", "WMS_IOT_KEY_"))
+    }
+    environ["PYTHONPATH"] = os.pathsep.join(
+        [str(BRIDGE_ROOT)]
+        + ([environ["PYTHONPATH"]] if environ.get("PYTHONPATH") else [])
+    )
+    if broker["username"]:
+        environ["WMS_IOT_BRIDGE_MQTT_USERNAME"] = broker["username"]
+    if broker["password"] is not None:
+        environ["WMS_IOT_BRIDGE_MQTT_PASSWORD"] = broker["password"]
+    return environ
+
+
+def bridge_config(folder, server, dbname, broker, bridge_fleet, tag):
+    """The bridge's TOML file (its keys: in the script's private folder)."""
+    text = lambda value: json.dumps(str(value))  # noqa: E731 -- a TOML string
+    lines = [
+        "[odoo]",
+        f"url = {text(f'http://127.0.0.1:{server.port}')}",
+        f"database = {text(dbname)}",
+        "timeout = 60",
+        "",
+        "[mqtt]",
+        f"host = {text(broker['host'])}",
+        f"port = {broker['port']}",
+        f"client_id = {text(f'wms-bench-bridge-{tag}-{uuid.uuid4().hex[:6]}')}",
+        f"session_expiry = {BRIDGE_SESSION_EXPIRY}",
+        "",
+        "[spool]",
+        f"directory = {text(Path(folder) / 'spool')}",
+    ]
+    for name, key in bridge_fleet["keys"].items():
+        lines += ["", f"[gateways.{name}]", f"key = {text(key)}"]
+    path = Path(folder) / "bridge.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+class JsonLog:
+    """The log of a bridge or simulator process: one JSON object per line
+    (a line that is not one is kept with the level "TEXT")."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.offset = 0
+        self.lines = []
+
+    def read(self):
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self.offset)
+                data = handle.read()
+        except FileNotFoundError:
+            return
+        end = data.rfind(b"\n") + 1
+        self.offset += end
+        for raw in data[:end].splitlines():
+            try:
+                line = json.loads(raw)
+            except ValueError:
+                line = None
+            if not isinstance(line, dict):
+                line = {"level": "TEXT", "event": raw.decode("utf-8", "replace")}
+            self.lines.append(line)
+
+    def events(self, name, since=0):
+        return [line for line in self.lines[since:] if line.get("event") == name]
+
+    def wait_for(self, name, process, timeout):
+        """The first ``name`` line, once logged; None if the process ends or
+        ``timeout`` passes first."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.read()
+            found = self.events(name)
+            if found:
+                return found[0]
+            if process.poll() is not None or time.monotonic() > deadline:
+                return None
+            time.sleep(0.05)
+
+    def bad(self, since=0):
+        """The ERROR, CRITICAL and non-JSON lines."""
+        return [
+            line
+            for line in self.lines[since:]
+            if line.get("level") in ("ERROR", "CRITICAL", "TEXT")
+        ]
+
+
+def start_process(command, environ, log_path):
+    with open(log_path, "wb") as log:
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=environ,
+            start_new_session=True,  # not in the terminal's group: no ^C
+        )
+
+
+def reap(process, timeout):
+    """Wait for a child process: (exit code, its CPU seconds), from wait4
+    (a process that ends between two samples of a CpuMeter would be lost
+    to it); (None, None) if it still runs after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return process.returncode, usage.ru_utime + usage.ru_stime
+        if time.monotonic() > deadline:
+            return None, None
+        time.sleep(0.05)
+
+
+def stop_process(process, timeout=BRIDGE_STOP_TIMEOUT):
+    """SIGTERM, then SIGKILL after ``timeout``: (exit code, CPU seconds)."""
+    if process.returncode is not None:
+        return process.returncode, None
+    process.send_signal(signal.SIGTERM)
+    code, cpu = reap(process, timeout)
+    if code is None:
+        process.kill()
+        code, cpu = reap(process, timeout)
+    return code, cpu
+
+
+def tick_of(ts, ts_start):
+    """The tick of a reading stamped ``ts`` (epoch seconds): the simulator
+    stamps tick k with ts_start + k * interval cut to the second."""
+    return math.ceil((ts - ts_start) / BRIDGE_INTERVAL - 1e-9)
+
+
+class Poller(threading.Thread):
+    """Reads the newest reading of each sensor every ``BRIDGE_POLL_S``, on a
+    connection of its own (autocommit: no snapshot held), and keeps when
+    each newest reading was first seen: ``changes``, [(time.time() after the
+    query, sensor id, ts in epoch seconds)]. A gateway's readings reach
+    Odoo in order (one spool, one sender, one batch at a time), so a
+    sensor's newest reading tells that every earlier one is stored."""
+
+    def __init__(self, dbname, sensor_ids):
+        super().__init__(name="bench-poller", daemon=True)
+        self.dbname = dbname
+        self.sensor_ids = list(sensor_ids)
+        self.changes = []
+        self.newest = {}
+        self.lock = threading.Lock()
+        self.halt = threading.Event()
+        self.polls = 0
+        self.last_change = time.monotonic()
+        self.error = None
+
+    def run(self):
+        try:
+            _db, info = connection_info_for(self.dbname)
+            connection = psycopg2.connect(**info)
+            connection.autocommit = True
+            try:
+                with connection.cursor() as cursor:
+                    while not self.halt.is_set():
+                        cursor.execute(NEWEST_QUERY, [self.sensor_ids])
+                        rows = cursor.fetchall()
+                        seen = time.time()
+                        with self.lock:
+                            self.polls += 1
+                            for sensor_id, ts in rows:
+                                if ts is not None and ts != self.newest.get(sensor_id):
+                                    self.newest[sensor_id] = ts
+                                    self.changes.append((seen, sensor_id, ts))
+                                    self.last_change = time.monotonic()
+                        self.halt.wait(BRIDGE_POLL_S)
+            finally:
+                connection.close()
+        except Exception as error:  # reported by the caller
+            self.error = error
+
+    def stored(self, ts_start):
+        """Readings stored so far (every tick up to each sensor's newest)."""
+        with self.lock:
+            return sum(tick_of(ts, ts_start) + 1 for ts in self.newest.values())
+
+    def wait_for(self, total, ts_start):
+        """Until ``total`` readings are stored, or none more for
+        ``BRIDGE_STALL_S`` seconds."""
+        while self.is_alive() and self.stored(ts_start) < total:
+            if time.monotonic() - self.last_change > BRIDGE_STALL_S:
+                break
+            time.sleep(0.05)
+
+    def stop(self):
+        self.halt.set()
+        self.join()
+
+
+def stored_timeline(changes, ts_start):
+    """[(poll time, readings stored by then)], one entry per poll that saw
+    new readings."""
+    newest, timeline, total = {}, [], 0
+    for seen, sensor_id, ts in changes:
+        tick = tick_of(ts, ts_start)
+        total += tick - newest.get(sensor_id, -1)
+        newest[sensor_id] = tick
+        if timeline and timeline[-1][0] == seen:
+            timeline[-1] = (seen, total)
+        else:
+            timeline.append((seen, total))
+    return timeline
+
+
+def window_rate(timeline):
+    """Readings per second while the middle ``BRIDGE_WINDOW`` of the
+    readings were stored (None: too few polls to tell)."""
+    if not timeline:
+        return None
+    total = timeline[-1][1]
+    low = next(p for p in timeline if p[1] >= BRIDGE_WINDOW[0] * total)
+    high = next(p for p in timeline if p[1] >= BRIDGE_WINDOW[1] * total)
+    if high[0] <= low[0]:
+        return None
+    return (high[1] - low[1]) / (high[0] - low[0])
+
+
+def latencies_ms(changes, started):
+    """Per reading, from its due time to the poll that first saw it (ms)."""
+    wall_start, ts_start = started["wall_start"], started["ts_start"]
+    per_tick = 1 / started["ticks_per_second"]
+    newest, values = {}, []
+    for seen, sensor_id, ts in changes:
+        tick = tick_of(ts, ts_start)
+        first = newest.get(sensor_id, -1) + 1
+        base = 1000 * (seen - wall_start)
+        values += [base - 1000 * k * per_tick for k in range(first, tick + 1)]
+        newest[sensor_id] = tick
+    return values
+
+
+def max_backlog(timeline, started, sensors, published):
+    """The most readings due (by the schedule) and not yet stored, at the
+    polls that saw new readings."""
+    worst = 0
+    for seen, stored in timeline:
+        ticks = math.floor((seen - started["wall_start"]) * started["ticks_per_second"])
+        due = min(published, sensors * (ticks + 1))
+        worst = max(worst, due - stored)
+    return worst
+
+
+def stored_by(timeline, moment):
+    """Readings stored at ``moment``: as the last poll at or before it saw."""
+    index = bisect.bisect_right(timeline, (moment, math.inf))
+    return timeline[index - 1][1] if index else 0
+
+
+def timeline_text(timeline, wall_start):
+    """Stored per second over each ``BRIDGE_TIMELINE_S`` from tick 0."""
+    if not timeline:
+        return "-"
+    slots = math.ceil((timeline[-1][0] - wall_start) / BRIDGE_TIMELINE_S)
+    marks = [
+        stored_by(timeline, wall_start + i * BRIDGE_TIMELINE_S)
+        for i in range(slots + 1)
+    ]
+    return " ".join(
+        f"{(after - before) / BRIDGE_TIMELINE_S:.0f}"
+        for before, after in itertools.pairwise(marks)
+    )
+
+
+def epoch_of(log_ts):
+    """Epoch seconds of a log line's ``ts`` (``2026-12-01T10:00:00.123Z``)."""
+    moment = datetime.strptime(log_ts, "%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.replace(tzinfo=UTC).timestamp()
+
+
+def fetch(dbname, query, params):
+    """Rows of one statement on a connection of its own (autocommit)."""
+    _db, info = connection_info_for(dbname)
+    connection = psycopg2.connect(**info)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            return cursor.fetchall()
+    finally:
+        connection.close()
+
+
+class BridgeRun:
+    """The bridge subprocess of part 3, and the loads the simulator puts on
+    it; ``stop()`` at the end."""
+
+    def __init__(self, env, args, report, server, fleet, broker):
+        self.args, self.report, self.server = args, report, server
+        self.dbname = env.cr.dbname
+        self.broker = broker
+        self.fleet = make_bridge_fleet(env, args, fleet)
+        self.folder = Path(tempfile.mkdtemp(prefix="bench_iot_bridge_"))
+        self.environ = bridge_environment(broker)
+        self.config = bridge_config(
+            self.folder, server, self.dbname, broker, self.fleet, fleet["tag"]
+        )
+        self.log = JsonLog(self.folder / "bridge.log")
+        self.process = start_process(
+            [sys.executable, "-m", "wms_iot_bridge", "--config", str(self.config)],
+            self.environ,
+            self.log.path,
+        )
+        self.mosquitto = broker_pids(broker)
+
+    def ready(self):
+        return self.log.wait_for("bridge.ready", self.process, BRIDGE_START_TIMEOUT)
+
+    def stop(self):
+        """SIGTERM: (exit code, whether it logged bridge.stopped)."""
+        code, _cpu = stop_process(self.process)
+        self.log.read()
+        return code, bool(self.log.events("bridge.stopped"))
+
+    def simulator_command(self, sensors, rate, duration):
+        serials = ",".join(f"{s.serial}:{BRIDGE_SET_POINT:g}:h" for s in sensors)
+        return [
+            sys.executable,
+            "-m",
+            "wms_iot_bridge",
+            "--config",
+            str(self.config),
+            "--simulate",
+            str(len(sensors)),
+            "--gateway-names",
+            ",".join(self.fleet["names"]),
+            "--serials",
+            serials,
+            "--rate",
+            f"{rate:.3f}",
+            "--duration",
+            f"{duration:g}",
+            "--interval",
+            str(BRIDGE_INTERVAL),
+            "--seed",
+            "1",
+        ]
+
+    def load(self, kind, rate, duration):
+        """One load on the bridge: the simulator publishes ``rate``
+        readings/s for ``duration`` seconds for the ``kind`` set of sensors
+        (paced, saturation); the poller times them into the database.
+        Returns the figures, or None when the simulator did not start."""
+        report = self.report
+        sensors = self.fleet[kind]
+        prefix = "bridge" if kind == "paced" else "bridge_saturation"
+        print(
+            f"== the MQTT bridge, {kind}: {rate:.0f} readings/s offered for "
+            f"{duration:g} s, {len(sensors)} sensors on "
+            f"{len(self.fleet['names'])} gateways"
+        )
+        self.log.read()
+        since = len(self.log.lines)
+        poller = Poller(self.dbname, sensors.ids)
+        poller.start()
+        meter = benchlib.CpuMeter(
+            {
+                "odoo": self.server.pids,
+                "postgres": lambda: benchlib.postgres_backends(self.dbname),
+                "bridge": lambda: {self.process.pid},
+                "mosquitto": lambda: self.mosquitto,
+                "bench": lambda: {os.getpid()},
+            }
+        )
+        sim_log = JsonLog(self.folder / f"simulator_{kind}.log")
+        meter.start()
+        simulator = start_process(
+            self.simulator_command(sensors, rate, duration), self.environ, sim_log.path
+        )
+        try:
+            started = sim_log.wait_for(
+                "simulate.started", simulator, BRIDGE_START_TIMEOUT
+            )
+            if started is None:
+                code, sim_cpu = stop_process(simulator)
+            else:
+                code, sim_cpu = reap(simulator, 5 * duration + 60)
+                if code is None:  # far behind its schedule
+                    print(f"   the simulator still runs after {5 * duration + 60:g} s")
+                    code, sim_cpu = stop_process(simulator)
+            sim_log.read()
+            stopped = (sim_log.events("simulate.stopped") or [None])[0]
+            if started is not None and stopped is not None:
+                poller.wait_for(stopped["published_readings"], started["ts_start"])
+        finally:
+            if simulator.returncode is None:
+                stop_process(simulator)
+            cpu = meter.stop()
+            poller.stop()
+        cpu["simulator"] = sim_cpu
+        self.log.read()
+        ran = started is not None and stopped is not None and code == 0
+        say(f"{prefix}_simulator_exit", code)
+        report.check(f"{kind}: the simulator ran its load", ran and not sim_log.bad())
+        report.check(f"{kind}: the poller read the database", poller.error is None)
+        if not ran or poller.error is not None:
+            for line in sim_log.lines[-5:] if not ran else []:
+                print(f"   {json.dumps(line)[:500]}")
+            if poller.error is not None:
+                print(f"   {poller.error}")
+            return None
+        return self.figures(
+            kind, prefix, sensors, rate, started, stopped, poller, cpu, since
+        )
+
+    def figures(
+        self, kind, prefix, sensors, rate, started, stopped, poller, cpu, since
+    ):
+        report = self.report
+        published = stopped["published_readings"]
+        ticks = stopped["ticks"]
+        ts_start, wall_start = started["ts_start"], started["wall_start"]
+        publish_s = epoch_of(stopped["ts"]) - wall_start
+        timeline = stored_timeline(poller.changes, ts_start)
+        per_s = window_rate(timeline)
+        say(f"{prefix}_offered_per_s", rate, "{:.0f}")
+        say(f"{prefix}_published", published)
+        say(f"{prefix}_publish_s", publish_s, "{:.2f}")
+        say(f"{prefix}_published_per_s", published / max(publish_s, 1e-9), "{:.0f}")
+        say(f"{prefix}_readings_per_s", per_s if per_s is not None else "n/a", "{:.0f}")
+        say(
+            f"{prefix}_stored_per_s_each_{BRIDGE_TIMELINE_S}s",
+            timeline_text(timeline, wall_start),
+            "{}",
+        )
+        say(
+            f"{prefix}_backlog_max_readings",
+            max_backlog(timeline, started, len(sensors), published),
+        )
+        say(f"{prefix}_polls", poller.polls)
+        # what the database holds: per sensor, its rows and first and last tick
+        rows = fetch(
+            self.dbname,
+            """
+            SELECT sensor_id, count(*), extract(epoch FROM min(ts))::float8,
+                   extract(epoch FROM max(ts))::float8
+              FROM wms_iot_reading WHERE sensor_id = ANY(%s) GROUP BY sensor_id
+            """,
+            [sensors.ids],
+        )
+        stored = sum(row[1] for row in rows)
+        whole = len(rows) == len(sensors) and all(
+            count == ticks
+            and tick_of(first, ts_start) == 0
+            and tick_of(last, ts_start) == ticks - 1
+            for _id, count, first, last in rows
+        )
+        say(f"{prefix}_stored", stored)
+        say(f"{prefix}_not_stored", published - stored)
+        # what the bridge posted
+        lines = self.log.lines[since:]
+        batches = [line for line in lines if line.get("event") == "batch.sent"]
+        posted = sum(line.get("readings") or 0 for line in batches)
+        duplicates = sum(line.get("duplicates") or 0 for line in batches)
+        rejected = sum(line.get("rejected") or 0 for line in batches)
+        retries = sum(1 for line in lines if line.get("event") == "odoo.retry")
+        say(f"{prefix}_batches", len(batches))
+        say(f"{prefix}_batch_mean_readings", posted / max(len(batches), 1), "{:.0f}")
+        say(f"{prefix}_duplicates_answered", duplicates)
+        say(f"{prefix}_rejected", rejected)
+        say(f"{prefix}_odoo_retries", retries)
+        self.print_cpu(prefix, cpu, published)
+        result = {
+            "rate": rate,
+            "per_s": per_s,
+            "published": published,
+            "stored": stored,
+            "publish_s": publish_s,
+            "cpu": cpu,
+        }
+        if kind != "paced":  # the broker may drop what the bridge could not take
+            return result
+        report.check(
+            f"paced: the simulator published its {ticks} ticks of "
+            f"{len(sensors)} sensors",
+            published == ticks * len(sensors) and ticks > 0,
+        )
+        report.check(
+            f"paced: each of the {published} readings published stored exactly "
+            f"once, none rejected",
+            whole and stored == published and rejected == 0,
+        )
+        latencies = latencies_ms(poller.changes, started)
+        result["p50"] = benchlib.percentile(latencies, 50)
+        result["p99"] = benchlib.percentile(latencies, 99)
+        say("bridge_p50_ms", result["p50"], "{:.0f}")
+        say("bridge_p99_ms", result["p99"], "{:.0f}")
+        say("bridge_max_ms", max(latencies, default=float("nan")), "{:.0f}")
+        say("bridge_latencies", len(latencies))
+        return result
+
+    def print_cpu(self, prefix, cpu, readings):
+        """Where the CPU went during the load: seconds, ms per 1,000 readings."""
+        cpu["other"] = cpu["machine_busy"] - sum(
+            cpu[name] or 0.0 for name in BRIDGE_CPU_GROUPS
+        )
+        for name in (*BRIDGE_CPU_GROUPS, "other", "machine_busy"):
+            say(f"{prefix}_cpu_{name}_s", cpu_text(cpu[name]), "{}")
+        say(f"{prefix}_cpu_machine_total_s", cpu["machine_total"], "{:.2f}")
+        for name in (*BRIDGE_CPU_GROUPS, "other"):
+            per = None if cpu[name] is None else cpu[name] / max(readings, 1) * 1000
+            say(f"{prefix}_cpu_{name}_ms_per_1000", cpu_text(per, 1000), "{}")
+        say(
+            f"{prefix}_machine_busy_percent",
+            100 * cpu["machine_busy"] / cpu["machine_total"],
+            "{:.0f}",
+        )
+
+
+def bench_bridge(env, args, report, server, fleet, throughput):
+    clients = args.clients[-1]
+    http = benchlib.median([run["per_s"] for run in throughput[clients]])
+    print(
+        f"== the MQTT bridge: beside the HTTP figure of {clients} clients "
+        f"(one gateway each)"
+    )
+    say("bridge_http_readings_per_s", http, "{:.0f}")
+    say("bridge_http_clients", clients)
+    broker = mqtt_broker()
+    where = f"{broker['host']}:{broker['port']}"
+    say("bridge_broker", where, "{}")
+    if not report.check(f"an MQTT broker answers at {where}", broker_answers(broker)):
+        print(
+            "   start Mosquitto there, or point WMS_MQTT_HOST and WMS_MQTT_PORT "
+            "at a broker (tests/run gives the one of the bridge's tests)"
+        )
+        return None
+    bridge = BridgeRun(env, args, report, server, fleet, broker)
+    results = {"http": http, "clients": clients}
+    failed = len(report.failed)
+    try:
+        ready = bridge.ready()
+        say("bridge_pid", bridge.process.pid)
+        if report.check(
+            "the bridge subscribes to its gateways' topics", ready is not None
+        ):
+            paced_rate = args.bridge_rate or args.bridge_load * http
+            results["paced"] = bridge.load("paced", paced_rate, args.bridge_duration)
+            if args.bridge_saturation:
+                results["saturation"] = bridge.load(
+                    "saturation",
+                    args.bridge_saturation_rate or 2 * http,
+                    args.bridge_saturation,
+                )
+    finally:
+        code, stopped = bridge.stop()
+    say("bridge_exit", code)
+    report.check(
+        "the bridge stops cleanly on SIGTERM (exit 0, bridge.stopped)",
+        code == 0 and stopped,
+    )
+    bad = bridge.log.bad()
+    say("bridge_log_errors", len(bad))
+    for line in bad[:5]:
+        print(f"   {json.dumps(line, ensure_ascii=False)[:1000]}")
+    report.check("the bridge logged no ERROR, CRITICAL or non-JSON line", not bad)
+    if len(report.failed) == failed:
+        shutil.rmtree(bridge.folder, ignore_errors=True)
+    else:
+        print(f"   the bridge's and simulator's logs are kept in {bridge.folder}")
+    paced = results.get("paced")
+    if paced:
+        ratio = (paced["per_s"] or 0) / http
+        results["ratio"] = ratio
+        say("bridge_offered_share_of_http", paced["rate"] / http, "{:.2f}")
+        say("bridge_vs_http_ratio", ratio, "{:.2f}")
+        report.goal(
+            f"bridge_vs_http_ratio>={GOAL_BRIDGE_SHARE:g}", ratio >= GOAL_BRIDGE_SHARE
+        )
+        report.goal(
+            f"bridge_p99_ms<{GOAL_BRIDGE_P99_MS}", paced["p99"] < GOAL_BRIDGE_P99_MS
+        )
+    return results
+
+
+# --------------------------------------------------------------------------
+# 4. at scale (rolled back)
 # --------------------------------------------------------------------------
 SCALE_STEPS = [
     (
@@ -1211,6 +2004,7 @@ def run(env, args, report):
         )
         throughput = bench_throughput(env, args, report, server, fleet)
         overlap = bench_overlap(env, args, report, server, fleet)
+        bridge = bench_bridge(env, args, report, server, fleet, throughput)
         errors = server.log_lines()
     say("server_log_errors", len(errors))
     for line in errors[:3]:
@@ -1252,6 +2046,27 @@ def run(env, args, report):
         f"{args.overlap_readings} readings in overlapping batches: "
         f"{overlap:.1f} s, each stored once."
     )
+    if bridge and bridge.get("paced"):
+        paced, saturation = bridge["paced"], bridge.get("saturation")
+        print(
+            f"   The MQTT bridge, {args.bridge_gateways} gateways, "
+            f"{args.bridge_sensors} sensors, {paced['rate']:.0f} readings/s "
+            f"offered for {args.bridge_duration:g} s: {paced['per_s'] or 0:.0f} "
+            f"stored/s, {bridge['ratio']:.0%} of the {bridge['http']:.0f}/s of "
+            f"{bridge['clients']} HTTP clients (goal >= {GOAL_BRIDGE_SHARE:.0%} "
+            f"{report.judge(bridge['ratio'] >= GOAL_BRIDGE_SHARE)}); broker to "
+            f"database p50 {paced['p50']:.0f} ms, p99 {paced['p99']:.0f} ms (goal "
+            f"< {GOAL_BRIDGE_P99_MS} ms "
+            f"{report.judge(paced['p99'] < GOAL_BRIDGE_P99_MS)}); each reading "
+            "stored once."
+            + (
+                f" Saturated ({saturation['rate']:.0f}/s asked, "
+                f"{saturation['published'] / saturation['publish_s']:.0f}/s "
+                f"published): {saturation['per_s'] or 0:.0f} stored/s."
+                if saturation
+                else ""
+            )
+        )
     print(
         f"   At {scale['total']} readings: the 24-hour graph of a sensor "
         f"{scale['graph']:.1f} ms (goal < {GOAL_GRAPH_MS} ms "
