@@ -19,8 +19,10 @@ root, in the Odoo image, once Odoo has installed the database:
    (``--owner``), mode 0400, by an atomic rename; without a trailing newline.
 
 Run again (every ``docker compose up`` does), it changes nothing while the
-bridge's key still works, so a running bridge is never cut off; a database
-made anew gets a new key (restart the bridge to read it).
+bridge's key still works, so a running bridge is never cut off; when the key
+no longer works (a database made anew, a key regenerated or revoked in Odoo),
+or with ``--new-key`` (rotation), it writes a new one, and the bridge, which
+re-reads its key file after a 401, goes on with it.
 
 Exit status: 0 when the key file holds a working key; 2 when the database has
 no such gateway, or it is archived (a database without demo data: register a
@@ -114,6 +116,11 @@ def parse_args(argv):
         "--key-file",
         default="/run/wms-iot-keys/demo.key",
         help="where the bridge reads the key; default: %(default)s",
+    )
+    parser.add_argument(
+        "--new-key",
+        action="store_true",
+        help="make a new key even if the bridge's still works (rotation)",
     )
     parser.add_argument(
         "--owner",
@@ -219,7 +226,8 @@ def write_key(path, key, uid, gid):
 def main(argv=None):
     args = parse_args(argv)
     current = read_key(args.key_file)
-    key, status = run_odoo_shell(args, current)
+    # Odoo keeps a key it is handed that still works: hand none to rotate it.
+    key, status = run_odoo_shell(args, "" if args.new_key else current)
     if status:
         if status != EXIT_NO_GATEWAY:
             say(f"odoo shell failed (exit status {status}): see its log above")
