@@ -1075,6 +1075,18 @@ def broker_pids(broker):
     return benchlib.listening_pids(broker["port"])
 
 
+class SensorSet:
+    """Ids and serials of sensors, read once: no query (and no snapshot held)
+    while the server works."""
+
+    def __init__(self, records):
+        self.ids = list(records.ids)
+        self.serials = records.mapped("serial")
+
+    def __len__(self):
+        return len(self.ids)
+
+
 def make_bridge_fleet(env, args, fleet):
     """The bridge's gateways (named as their topics' second level), their
     keys, and two sets of sensors (paced, saturation) dealt to them in turn
@@ -1095,7 +1107,7 @@ def make_bridge_fleet(env, args, fleet):
     sets = {}
     for letter, kind in (("M", "paced"), ("N", "saturation")):
         serials = [f"{letter}{tag}-{i + 1:04d}" for i in range(args.bridge_sensors)]
-        sets[kind] = env["wms.iot.sensor"].create(
+        records = env["wms.iot.sensor"].create(
             [
                 {
                     "name": f"Bench IoT {tag} bridge {serial}",
@@ -1108,6 +1120,7 @@ def make_bridge_fleet(env, args, fleet):
                 for i, serial in enumerate(serials)
             ]
         )
+        sets[kind] = SensorSet(records)
     keys, _refused = gateway_keys(env, gateways)  # checked with the fleet's
     env.cr.commit()
     return {"names": names, "keys": dict(zip(names, keys, strict=True)), **sets}
@@ -1194,11 +1207,12 @@ class JsonLog:
         ``timeout`` passes first."""
         deadline = time.monotonic() + timeout
         while True:
+            ended = exited(process)
             self.read()
             found = self.events(name)
             if found:
                 return found[0]
-            if process.poll() is not None or time.monotonic() > deadline:
+            if ended or time.monotonic() > deadline:
                 return None
             time.sleep(0.05)
 
@@ -1223,13 +1237,30 @@ def start_process(command, environ, log_path):
         )
 
 
+def exited(process):
+    """Whether a child process has ended, without reaping it (``reap`` gets
+    its CPU time then)."""
+    if process.returncode is not None:
+        return True
+    try:
+        flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
+        return os.waitid(os.P_PID, process.pid, flags) is not None
+    except ChildProcessError:
+        return True
+
+
 def reap(process, timeout):
     """Wait for a child process: (exit code, its CPU seconds), from wait4
     (a process that ends between two samples of a CpuMeter would be lost
     to it); (None, None) if it still runs after ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if process.returncode is not None:  # reaped already
+            return process.returncode, None
+        try:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        except ChildProcessError:  # reaped elsewhere
+            return process.poll(), None
         if pid:
             process.returncode = os.waitstatus_to_exitcode(status)
             return process.returncode, usage.ru_utime + usage.ru_stime
@@ -1240,9 +1271,8 @@ def reap(process, timeout):
 
 def stop_process(process, timeout=BRIDGE_STOP_TIMEOUT):
     """SIGTERM, then SIGKILL after ``timeout``: (exit code, CPU seconds)."""
-    if process.returncode is not None:
-        return process.returncode, None
-    process.send_signal(signal.SIGTERM)
+    if not exited(process):
+        process.send_signal(signal.SIGTERM)
     code, cpu = reap(process, timeout)
     if code is None:
         process.kill()
@@ -1443,7 +1473,7 @@ class BridgeRun:
         return code, bool(self.log.events("bridge.stopped"))
 
     def simulator_command(self, sensors, rate, duration):
-        serials = ",".join(f"{s.serial}:{BRIDGE_SET_POINT:g}:h" for s in sensors)
+        serials = ",".join(f"{s}:{BRIDGE_SET_POINT:g}:h" for s in sensors.serials)
         return [
             sys.executable,
             "-m",
@@ -1479,6 +1509,13 @@ class BridgeRun:
             f"{duration:g} s, {len(sensors)} sensors on "
             f"{len(self.fleet['names'])} gateways"
         )
+        idle = idle_transactions(self.dbname)
+        if idle:  # as for the HTTP clients: no snapshot may keep dead rows
+            raise RuntimeError(
+                f"transaction(s) open on {self.dbname} while the server works: {idle}"
+            )
+        if self.args.vacuum_busy:  # as before each HTTP run
+            say(f"{prefix}_vacuum_before_s", vacuum_busy_tables(self.dbname), "{:.2f}")
         self.log.read()
         since = len(self.log.lines)
         poller = Poller(self.dbname, sensors.ids)
@@ -1576,6 +1613,9 @@ class BridgeRun:
             for _id, count, first, last in rows
         )
         say(f"{prefix}_stored", stored)
+        sizes = table_sizes(self.dbname)  # their growth: dead row versions
+        for table in BUSY_TABLES:
+            say(f"{prefix}_kb_after_{table}", sizes.get(table, 0))
         say(f"{prefix}_not_stored", published - stored)
         # what the bridge posted
         lines = self.log.lines[since:]
