@@ -575,7 +575,7 @@ def test_bridge_step_without_broker_nor_mosquitto_says_why(tmp_path, monkeypatch
         runner.mqtt_broker(tmp_path / "m", environ={"WMS_MQTT_PORT": str(port)})
     sentence = str(failure.value)
     assert sentence == (
-        "The bridge's tests need an MQTT broker, none answers at "
+        "The MQTT bridge's tests and benchmark need a broker, none answers at "
         f"127.0.0.1:{port} and there is no mosquitto to start one: install "
         "Mosquitto (apt install mosquitto), or point WMS_MQTT_HOST and "
         "WMS_MQTT_PORT at a running broker."
@@ -609,8 +609,8 @@ def test_bridge_step_explains_what_is_no_broker(tmp_path):
         thread.join(5)
     assert str(failure.value) == (
         f"Something answers at 127.0.0.1:{port} but not as an MQTT broker: "
-        "point WMS_MQTT_HOST and WMS_MQTT_PORT at one (the bridge's tests need "
-        "it)."
+        "point WMS_MQTT_HOST and WMS_MQTT_PORT at one (the bridge's tests and "
+        "benchmark need it)."
     )
 
 
@@ -696,3 +696,28 @@ def test_hadolint_checks_every_dockerfile_we_ship(tmp_path):
     assert (ROOT / "iot_bridge" / "Dockerfile" in shipped) == (
         ROOT / "iot_bridge" / "Dockerfile"
     ).is_file()
+
+
+def test_benchmarks_of_the_bridge_module_get_the_broker(tmp_path):
+    """wms_iot_monitoring's benchmark runs the bridge: tests/run finds (or
+    starts) the broker for it too, and tells it where, as WMS_MQTT_*."""
+    runner = _load_runner()
+    declared = {
+        bench.name: bench for bench in map(runner.Benchmark, runner.benchmark_scripts())
+    }
+    assert runner.needs_broker([declared["bench_iot_monitoring.py"]])
+    assert not runner.needs_broker([declared["bench_segmentation.py"]])
+    assert not runner.needs_broker([declared["bench_customer_profile.py"]])
+    script = tmp_path / "bench_mqtt.py"
+    script.write_text(
+        "import os, sys\n"
+        "MODULES = ['wms_iot_monitoring']\n"
+        "sys.exit(0 if os.environ.get('WMS_MQTT_HOST') == 'broker.example'\n"
+        "         and os.environ.get('WMS_MQTT_PORT') == '1884' else 3)\n"
+    )
+    bench = runner.Benchmark(script)
+    databases = {(bench.name, "main"): "nodb"}
+    broker = runner.Broker("broker.example", 1884)
+    run = runner.run_benchmarks
+    assert run("odoo.conf", [bench], databases, True, True, broker=broker) == 0
+    assert run("odoo.conf", [bench], databases, True, True) == 3
