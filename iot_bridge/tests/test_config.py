@@ -148,6 +148,9 @@ def test_a_payload_becomes_records_of_at_most_1000_readings():
         (b'{"readings": {"sensor": "S"}}', "readings"),
         (b'{"values": []}', "readings"),
         (b" " * (2 * 1024 * 1024 + 1), "over"),
+        (b'{"readings": [{"sensor": "\\ud800", "ts": 5}]}', "not valid Unicode"),
+        (b'{"readings":' + b"[" * 100_000 + b"]" * 100_000 + b"}", "not JSON"),
+        (b'{"readings": [{"sensor": "S", "temperature": NaN}]}', "NaN is not JSON"),
     ],
 )
 def test_a_malformed_payload_is_refused_with_the_reason(payload, message):

@@ -49,8 +49,8 @@ def records_of(payload):
     if len(payload) > MAX_PAYLOAD:
         raise Malformed(f"payload of {len(payload)} bytes, over {MAX_PAYLOAD}")
     try:
-        data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as error:
+        data = json.loads(payload, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError included
         raise Malformed(f"not JSON: {error}") from error
     if not isinstance(data, dict) or not isinstance(data.get("readings"), list):
         raise Malformed('not a JSON object with a "readings" list')
@@ -61,9 +61,16 @@ def records_of(payload):
     return records
 
 
+def _no_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
 def _encode(items):
     text = json.dumps(items, separators=(",", ":"), ensure_ascii=False)
-    encoded = text[1:-1].encode()
+    try:
+        encoded = text[1:-1].encode()
+    except UnicodeEncodeError as error:  # a lone surrogate ("\\ud800")
+        raise Malformed(f"not valid Unicode: {error.reason}") from error
     if len(encoded) <= MAX_RECORD_BYTES:
         return [(encoded, len(items))] if items else []
     if len(items) == 1:
@@ -249,7 +256,9 @@ class Bridge:
             else:
                 try:
                     records = records_of(message.payload)
-                except Malformed as error:
+                except Exception as error:  # one bad message must not stop the rest
+                    if not isinstance(error, Malformed):
+                        error = Malformed(f"{type(error).__name__}: {error}")
                     log(
                         logging.WARNING,
                         "payload.malformed",
