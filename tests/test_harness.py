@@ -634,6 +634,9 @@ def test_bridge_step_runs_for_the_modules_it_needs():
         if entry.group == "pytest11"
     }
     assert plugins == {"odoo"}
+    # -k: the step runs when it selects one of the bridge's tests
+    assert runner.bridge_selected("test_published_readings_reach_odoo")
+    assert not runner.bridge_selected("no_test_is_named_like_this")
 
 
 def test_bridge_tests_share_the_benchmark_database_install(tmp_path, monkeypatch):
@@ -721,3 +724,35 @@ def test_benchmarks_of_the_bridge_module_get_the_broker(tmp_path):
     run = runner.run_benchmarks
     assert run("odoo.conf", [bench], databases, True, True, broker=broker) == 0
     assert run("odoo.conf", [bench], databases, True, True) == 3
+
+
+def test_copy_of_a_database_that_still_has_a_session(tmp_path):
+    """The backend of the install that just ended may still be on the
+    database to copy (CREATE DATABASE ... TEMPLATE then fails): the copy
+    ends that session and goes on."""
+    import uuid  # noqa: PLC0415
+
+    runner = _load_runner()
+    source = f"wms_harness_{uuid.uuid4().hex[:10]}"
+    target = f"{source}_copy"
+    admin = runner.connect()
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cr:
+            cr.execute(f'CREATE DATABASE "{source}" TEMPLATE template0')
+        lingering = runner.connect(source)
+        with lingering.cursor() as cr:
+            cr.execute("CREATE TABLE probe AS SELECT 42 AS n")
+        lingering.commit()
+        runner.copy_database(tmp_path, source, target)
+        copy = runner.connect(target)
+        try:
+            with copy.cursor() as cr:
+                cr.execute("SELECT n FROM probe")
+                assert cr.fetchall() == [(42,)]
+        finally:
+            copy.close()
+    finally:
+        admin.close()
+        runner.drop_database(target)
+        runner.drop_database(source)
