@@ -39,6 +39,7 @@ import pwd
 import shlex
 import subprocess
 import sys
+import tempfile
 
 DEFAULT_GATEWAY = "wms_iot_monitoring.gateway_demo"
 EXIT_NO_GATEWAY = 2
@@ -206,8 +207,11 @@ def write_key(path, key, uid, gid):
     0400, in one rename, flushed to disk."""
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    temporary = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
+    # a name of its own (the container's pid is always 1: a run killed here
+    # must not block the next one), mode 0600 until written
+    fd, temporary = tempfile.mkstemp(
+        prefix=f".{os.path.basename(path)}.", dir=directory
+    )
     try:
         os.write(fd, key.encode())
         os.fchown(fd, uid, gid)
