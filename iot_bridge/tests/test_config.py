@@ -71,6 +71,36 @@ def test_the_environment_wins_and_can_add_gateways(config_file):
     assert settings.gateways["east-1"].load_key() == "dddddddddddd.east"
 
 
+def test_the_environment_wins_over_both_ways_of_the_file(config_file, tmp_path):
+    (tmp_path / "env-password").write_text("from-env-file\n")
+    settings = load(
+        config_file,
+        environ={
+            "WMS_IOT_KEY_SOUTH": "eeeeeeeeeeee.env-key",  # the file has key_file
+            "WMS_IOT_BRIDGE_MQTT_PASSWORD_FILE": str(tmp_path / "env-password"),
+        },
+    )
+    assert settings.gateways["south"].load_key() == "eeeeeeeeeeee.env-key"
+    assert settings.mqtt.password == "from-env-file"
+
+
+def test_a_key_is_trimmed_and_a_garbled_one_refused(tmp_path):
+    key_file = tmp_path / "a.key"
+    key_file.write_text("aaaaaaaaaaaa.windows\r\n")
+    environ = {
+        "WMS_IOT_BRIDGE_GATEWAYS": "a",
+        "WMS_IOT_BRIDGE_ODOO_DATABASE": "w",
+        "WMS_IOT_KEY_FILE_A": str(key_file),
+    }
+    assert load(None, environ=environ).gateways["a"].load_key() == (
+        "aaaaaaaaaaaa.windows"
+    )
+    key_file.write_text("aaaaaaaaaaaa.two words")
+    with pytest.raises(ConfigError, match="copy it again") as error:
+        load(None, environ=environ)
+    assert "two words" not in str(error.value)  # a key never goes to a log
+
+
 def test_no_file_at_all_with_the_environment(tmp_path):
     settings = load(
         None,
@@ -103,6 +133,9 @@ def test_no_file_at_all_with_the_environment(tmp_path):
         ),
         ({"WMS_IOT_BRIDGE_ODOO_URL": "odoo:8069"}, "must be an http(s) URL"),
         ({"WMS_IOT_BRIDGE_MQTT_PORT": "eighteen"}, "mqtt.port must be a number"),
+        ({"WMS_IOT_BRIDGE_MQTT_SESSION_EXPIRY": "0"}, "at least 60 seconds"),
+        ({"WMS_IOT_BRIDGE_MQTT_CLIENT_ID": " "}, "client_id must not be empty"),
+        ({"WMS_IOT_BRIDGE_ODOO_TIMEOUT": "0"}, "positive number"),
         (
             {
                 "WMS_IOT_BRIDGE_GATEWAYS": "a",
@@ -125,6 +158,9 @@ def test_a_broken_file_is_named(tmp_path):
         load(path, environ={})
     path.write_text("[gateway.a]\nkey = 'x'\n")
     with pytest.raises(ConfigError, match="unknown section"):
+        load(path, environ={})
+    path.write_text("[mqtt]\nhots = 'broker'\n")
+    with pytest.raises(ConfigError, match=r"unknown setting\(s\) in \[mqtt\]: hots"):
         load(path, environ={})
 
 

@@ -2,6 +2,10 @@
 
 import json
 
+import pytest
+
+from wms_iot_bridge.bridge import lock_folder
+from wms_iot_bridge.config import ConfigError
 from wms_iot_bridge.spool import FRAME, Spool
 
 
@@ -134,3 +138,25 @@ def test_the_cursor_survives_a_restart(tmp_path):
     spool.close()
     assert (tmp_path / "cursor").read_text().split() == [str(end[0]), str(end[1])]
     assert drain(Spool(tmp_path, 10**6)) == [3]
+
+
+def test_a_zero_filled_tail_is_cut_off(tmp_path):
+    spool = Spool(tmp_path, 10**6)
+    fill(spool, 0, 2)
+    spool.close()
+    segment = sorted(tmp_path.glob("*.seg"))[-1]
+    with open(segment, "ab") as handle:  # what some filesystems leave after a crash
+        handle.write(b"\0" * 4096)
+    again = Spool(tmp_path, 10**6)
+    assert again.pending == 2
+    fill(again, 2, 3)
+    assert drain(again) == [0, 1, 2]
+
+
+def test_one_bridge_per_spool_folder(tmp_path):
+    first = lock_folder(tmp_path / "spool")
+    with pytest.raises(ConfigError, match="another bridge uses the spool folder"):
+        lock_folder(tmp_path / "spool")
+    assert (tmp_path / "spool").stat().st_mode & 0o777 == 0o700
+    first.close()
+    lock_folder(tmp_path / "spool").close()  # free again once the first exits

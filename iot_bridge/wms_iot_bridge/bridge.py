@@ -15,6 +15,7 @@
   are spooled and acknowledged, the senders finish the batch in hand, the
   spools are closed."""
 
+import fcntl
 import json
 import logging
 import queue
@@ -28,6 +29,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from .config import ConfigError
 from .logs import enabled, log
 from .sender import Sender
 from .spool import RECORD_READINGS, Spool
@@ -66,7 +68,12 @@ def _no_constant(name):
 
 
 def _encode(items):
-    text = json.dumps(items, separators=(",", ":"), ensure_ascii=False)
+    try:  # allow_nan: 1e999 is read as inf, which JSON cannot say
+        text = json.dumps(
+            items, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except ValueError as error:
+        raise Malformed(f"a number out of range: {error}") from error
     try:
         encoded = text[1:-1].encode()
     except UnicodeEncodeError as error:  # a lone surrogate ("\\ud800")
@@ -79,18 +86,42 @@ def _encode(items):
     return _encode(items[:middle]) + _encode(items[middle:])
 
 
+def lock_folder(folder):
+    """Create the spool folder (mode 0700: readings are the customers') and
+    hold an exclusive lock on it for the life of the process: two bridges
+    on one spool would send and delete each other's records."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle = open(folder / ".lock", "a+")  # held until the process exits
+    except OSError as error:
+        raise ConfigError(
+            f"cannot create the spool folder {folder}: {error.strerror}"
+        ) from error
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        handle.close()
+        raise ConfigError(
+            f"another bridge uses the spool folder {folder}: one spool per bridge"
+        ) from error
+    return handle
+
+
 class Bridge:
     def __init__(self, settings):
         self.settings = settings
         self.stopping = threading.Event()  # the senders stop
         self.closing = threading.Event()  # no more messages are taken
+        self.failed = threading.Event()  # a writer or sender failed: exit 1
         self.inbox = queue.Queue()
         self.generation = 0  # connections so far: stale acks are not sent
         self.subscribed = set()
+        self.unsubscribed = set()  # topics of gateways no longer configured
         self.ready_logged = False
         self.lock = threading.Lock()
         self.topics = {gw.topic: gw for gw in settings.gateways.values()}
         folder = Path(settings.spool_directory)
+        self.folder_lock = lock_folder(folder)
         max_bytes = int(settings.spool_max_mb * 1024 * 1024)
         self.spools = {
             name: Spool(
@@ -101,7 +132,13 @@ class Bridge:
             for name in settings.gateways
         }
         self.senders = [
-            Sender(gateway, self.spools[name], settings.odoo, self.stopping)
+            Sender(
+                gateway,
+                self.spools[name],
+                settings.odoo,
+                self.stopping,
+                on_crash=self.failed.set,
+            )
             for name, gateway in settings.gateways.items()
         ]
         self.writer = threading.Thread(target=self._write_loop, name="writer")
@@ -139,9 +176,10 @@ class Bridge:
         if settings.username:
             client.username_pw_set(settings.username, settings.password or None)
         if settings.tls:
-            client.tls_set()
+            client.tls_set(ca_certs=settings.ca_file or None)
         client.reconnect_delay_set(1, 30)
         client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
@@ -172,6 +210,15 @@ class Bridge:
             _result, mid = client.subscribe(topic, options=SubscribeOptions(qos=1))
             with self.lock:
                 self.pending_subscriptions[mid] = topic
+
+    def _on_connect_fail(self, client, userdata):
+        log(
+            logging.WARNING,
+            "mqtt.unreachable",
+            host=self.settings.mqtt.host,
+            port=self.settings.mqtt.port,
+            message="the broker does not answer: trying again",
+        )
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
         with self.lock:
@@ -238,7 +285,7 @@ class Bridge:
             except Exception as error:  # e.g. a full disk: nothing acknowledged
                 log(logging.CRITICAL, "spool.write_failed", error=str(error))
                 self.closing.set()
-                self.stopping.set()
+                self.failed.set()
                 return
 
     def _write_group(self, group):
@@ -247,12 +294,17 @@ class Bridge:
             gateway = self.topics.get(message.topic)
             name = gateway.name if gateway else None
             if gateway is None:  # a subscription of an earlier configuration
-                log(
-                    logging.WARNING,
-                    "message.unknown_topic",
-                    topic=message.topic,
-                    message="no gateway of the configuration publishes there",
-                )
+                if message.topic not in self.unsubscribed:
+                    self.unsubscribed.add(message.topic)
+                    self.client.unsubscribe(message.topic)
+                    log(
+                        logging.WARNING,
+                        "message.unknown_topic",
+                        topic=message.topic,
+                        message="no gateway of the configuration publishes "
+                        "there (a subscription of an earlier configuration, "
+                        "now unsubscribed): its messages are dropped",
+                    )
             else:
                 try:
                     records = records_of(message.payload)
@@ -325,8 +377,9 @@ class Bridge:
         self.client.disconnect()
         self.client.loop_stop()
         self.stopping.set()
+        deadline = time.monotonic() + STOP_TIMEOUT  # for all of them
         for sender in self.senders:
-            sender.join(STOP_TIMEOUT)
+            sender.join(max(deadline - time.monotonic(), 0))
         for spool in self.spools.values():
             spool.close()
         log(

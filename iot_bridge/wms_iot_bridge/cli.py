@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import threading
+import time
 
 from . import __version__, logs
 from .config import ConfigError, load
@@ -94,12 +95,18 @@ def parse_args(argv=None):
 
 
 def _signals(event):
+    first = []
+
     def handler(signum, _frame):
         name = signal.Signals(signum).name
-        if event.is_set():  # a second one: the clean stop is stuck
+        # another one, later (not the process group's copy of the first):
+        # the clean stop is stuck, the operator insists
+        if first and time.monotonic() - first[0] > 2:
             log(logging.ERROR, "signal.exit_now", signal=name)
             os._exit(1)
-        log(logging.INFO, "signal.received", signal=name)
+        if not first:
+            first.append(time.monotonic())
+            log(logging.INFO, "signal.received", signal=name)
         event.set()
 
     signal.signal(signal.SIGTERM, handler)
@@ -139,7 +146,7 @@ def bridge(args):
     instance = Bridge(settings)
     instance.run()
     while not stop.wait(0.5):
-        if instance.stopping.is_set():  # the writer could not spool
+        if instance.failed.is_set():  # it could not spool, or a sender died
             instance.stop()
             return 1
     instance.stop()

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 GATEWAY_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+KEY = re.compile(r"^[\x21-\x7e]{1,512}$")  # printable ASCII, no space
 ENV = "WMS_IOT_BRIDGE_"
 
 
@@ -32,6 +33,7 @@ class MqttSettings:
     username: str = ""
     password: str = ""
     tls: bool = False
+    ca_file: str = ""  # a private certificate authority, for tls
     client_id: str = "wms-iot-bridge"
     keepalive: int = 30
     receive_maximum: int = 200
@@ -50,15 +52,22 @@ class Gateway:
 
     def load_key(self):
         """The key: from ``key_file`` when there is one (read each time)."""
+        key = self.key
         if self.key_file:
             try:
-                return Path(self.key_file).read_text(encoding="utf-8").strip()
-            except OSError as error:
+                key = Path(self.key_file).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
                 raise ConfigError(
                     f"gateway {self.name}: cannot read its key file "
-                    f"{self.key_file}: {error.strerror}"
+                    f"{self.key_file}: {getattr(error, 'strerror', None) or error}"
                 ) from error
-        return self.key
+        key = key.strip()
+        if not KEY.match(key):  # never say the key itself: it goes to logs
+            raise ConfigError(
+                f"gateway {self.name}: its key is empty or holds spaces or "
+                "characters a key never has (copy it again from Odoo)"
+            )
+        return key
 
 
 @dataclass
@@ -117,6 +126,30 @@ def load(path=None, environ=None, need_gateways=True):
     if unknown:
         raise ConfigError(f"unknown section(s) in {path}: {', '.join(sorted(unknown))}")
 
+    known = {
+        "odoo": {"url", "database", "timeout"},
+        "mqtt": {
+            "host",
+            "port",
+            "username",
+            "password",
+            "password_file",
+            "tls",
+            "ca_file",
+            "client_id",
+            "keepalive",
+            "receive_maximum",
+            "session_expiry",
+        },
+        "spool": {"directory", "max_mb"},
+    }
+    for section, names in known.items():
+        unknown = set(data.get(section, {})) - names
+        if unknown:
+            raise ConfigError(
+                f"unknown setting(s) in [{section}]: {', '.join(sorted(unknown))}"
+            )
+
     def value(section, key, env_key, default):
         if ENV + env_key in environ:
             return environ[ENV + env_key]
@@ -129,6 +162,8 @@ def load(path=None, environ=None, need_gateways=True):
     odoo.timeout = _number(
         value("odoo", "timeout", "ODOO_TIMEOUT", odoo.timeout), float, "odoo.timeout"
     )
+    if odoo.timeout <= 0:
+        raise ConfigError("odoo.timeout must be a positive number of seconds")
     parts = urlsplit(odoo.url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"odoo.url must be an http(s) URL, not {odoo.url!r}")
@@ -137,10 +172,19 @@ def load(path=None, environ=None, need_gateways=True):
     mqtt.host = str(value("mqtt", "host", "MQTT_HOST", mqtt.host))
     mqtt.port = _number(value("mqtt", "port", "MQTT_PORT", mqtt.port), int, "mqtt.port")
     mqtt.username = str(value("mqtt", "username", "MQTT_USERNAME", ""))
-    mqtt.password = str(value("mqtt", "password", "MQTT_PASSWORD", ""))
-    password_file = value("mqtt", "password_file", "MQTT_PASSWORD_FILE", "")
-    if password_file and not mqtt.password:
-        mqtt.password = _read_secret(password_file, "mqtt.password_file")
+    # the environment's password (or file) wins over both of the file's
+    section = data.get("mqtt", {})
+    if ENV + "MQTT_PASSWORD" in environ:
+        mqtt.password = environ[ENV + "MQTT_PASSWORD"]
+    elif ENV + "MQTT_PASSWORD_FILE" in environ:
+        mqtt.password = _read_secret(
+            environ[ENV + "MQTT_PASSWORD_FILE"], ENV + "MQTT_PASSWORD_FILE"
+        )
+    elif "password" in section:
+        mqtt.password = str(section["password"])
+    elif section.get("password_file"):
+        mqtt.password = _read_secret(section["password_file"], "mqtt.password_file")
+    mqtt.ca_file = str(value("mqtt", "ca_file", "MQTT_CA_FILE", ""))
     mqtt.tls = _flag(value("mqtt", "tls", "MQTT_TLS", False), "mqtt.tls")
     mqtt.client_id = str(value("mqtt", "client_id", "MQTT_CLIENT_ID", mqtt.client_id))
     for name in ("keepalive", "receive_maximum", "session_expiry"):
@@ -155,6 +199,20 @@ def load(path=None, environ=None, need_gateways=True):
         )
     if not 1 <= mqtt.receive_maximum <= 65535:
         raise ConfigError("mqtt.receive_maximum must be between 1 and 65535")
+    if not 60 <= mqtt.session_expiry <= 0xFFFFFFFF:
+        raise ConfigError(
+            "mqtt.session_expiry must be at least 60 seconds: the broker keeps "
+            "the bridge's session (and its readings) that long while it is away"
+        )
+    if not 5 <= mqtt.keepalive <= 65535:
+        raise ConfigError("mqtt.keepalive must be between 5 and 65535 seconds")
+    if not mqtt.client_id.strip():
+        raise ConfigError(
+            "mqtt.client_id must not be empty: the broker keeps the bridge's "
+            "session under it"
+        )
+    if mqtt.ca_file and not Path(mqtt.ca_file).is_file():
+        raise ConfigError(f"mqtt.ca_file: no such file {mqtt.ca_file}")
 
     settings.spool_directory = str(
         value("spool", "directory", "SPOOL_DIR", settings.spool_directory)
@@ -186,13 +244,16 @@ def load(path=None, environ=None, need_gateways=True):
             raise ConfigError(
                 f"gateway {name}: unknown setting(s) {', '.join(sorted(unknown))}"
             )
-        gateway = Gateway(
-            name=name,
-            key=environ.get(f"WMS_IOT_KEY_{_env_name(name)}", section.get("key", "")),
-            key_file=environ.get(
-                f"WMS_IOT_KEY_FILE_{_env_name(name)}", section.get("key_file", "")
-            ),
-        )
+        env_key = environ.get(f"WMS_IOT_KEY_{_env_name(name)}")
+        env_file = environ.get(f"WMS_IOT_KEY_FILE_{_env_name(name)}")
+        if env_key or env_file:  # the environment wins over both of the file's
+            gateway = Gateway(name=name, key=env_key or "", key_file=env_file or "")
+        else:
+            gateway = Gateway(
+                name=name,
+                key=str(section.get("key", "")),
+                key_file=str(section.get("key_file", "")),
+            )
         if not gateway.key and not gateway.key_file:
             raise ConfigError(
                 f"gateway {name} has no key: set key or key_file in its "

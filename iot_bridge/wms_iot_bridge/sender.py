@@ -24,6 +24,7 @@ import random
 import ssl
 import threading
 import time
+import traceback
 from urllib.parse import urlsplit
 
 from .logs import log
@@ -61,12 +62,13 @@ class Retry(Exception):
 
 
 class Sender(threading.Thread):
-    def __init__(self, gateway, spool, odoo, stopping):
+    def __init__(self, gateway, spool, odoo, stopping, on_crash=None):
         super().__init__(name=f"sender-{gateway.name}", daemon=True)
         self.gateway = gateway
         self.spool = spool
         self.odoo = odoo
         self.stopping = stopping  # a threading.Event
+        self.on_crash = on_crash or (lambda: None)
         url = urlsplit(odoo.url)
         self.https = url.scheme == "https"
         self.host = url.hostname
@@ -85,14 +87,18 @@ class Sender(threading.Thread):
                 if not self._wait_for_batch():
                     continue
                 self._send_next()
-        except Exception as error:  # a bug: say it loudly, the others go on
+        except Exception as error:  # a bug: say it loudly, and stop the bridge
+            text = "".join(traceback.format_exception(error))
+            if self.key:  # never in a log
+                text = text.replace(self.key, "<key>")
             log(
                 logging.CRITICAL,
                 "sender.crashed",
-                exc_info=True,
                 gateway=self.gateway.name,
-                error=str(error),
+                error=text.strip().splitlines()[-1],
+                traceback=text,
             )
+            self.on_crash()
         finally:
             self._close()
 

@@ -133,19 +133,28 @@ class Simulator:
         if self.mqtt.username:
             client.username_pw_set(self.mqtt.username, self.mqtt.password or None)
         if self.mqtt.tls:
-            client.tls_set()
+            client.tls_set(ca_certs=self.mqtt.ca_file or None)
         client.max_inflight_messages_set(1000)
         client.max_queued_messages_set(0)
         connected = threading.Event()
-        client.on_connect = lambda *args: connected.set()
-        client.connect(self.mqtt.host, self.mqtt.port, keepalive=30)
-        client.loop_start()
-        if not connected.wait(10):
-            client.loop_stop()
+        answers = []
+
+        def on_connect(client, userdata, flags, reason_code, properties):
+            answers.append(reason_code)
+            connected.set()
+
+        client.on_connect = on_connect
+        try:
+            client.connect(self.mqtt.host, self.mqtt.port, keepalive=30)
+        except OSError as error:
             raise SimulationError(
-                f"the broker {self.mqtt.host}:{self.mqtt.port} did not accept "
-                "the connection within 10 s"
-            )
+                f"cannot reach the broker {self.mqtt.host}:{self.mqtt.port}: {error}"
+            ) from error
+        client.loop_start()
+        if not connected.wait(10) or answers[0].is_failure:
+            client.loop_stop()
+            why = f"refused it: {answers[0]}" if answers else "did not answer in 10 s"
+            raise SimulationError(f"the broker {self.mqtt.host}:{self.mqtt.port} {why}")
         return client
 
     def total_ticks(self):

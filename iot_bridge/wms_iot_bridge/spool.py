@@ -113,7 +113,9 @@ class Spool:
                 header = handle.read(FRAME.size)
                 if len(header) < FRAME.size:
                     return offset
-                length, crc, _count = FRAME.unpack(header)
+                length, crc, count = FRAME.unpack(header)
+                if not length or not count:  # zeros: a filesystem's torn tail
+                    return offset
                 payload = handle.read(length)
                 if len(payload) < length or zlib.crc32(payload) != crc:
                     return offset
@@ -252,7 +254,7 @@ class Spool:
                     ):
                         break
                     payload = handle.read(length)
-                    if zlib.crc32(payload) != crc:
+                    if not length or not count or zlib.crc32(payload) != crc:
                         raise SpoolCorrupt(
                             f"{segment.path}: bad record at offset {offset}"
                         )
