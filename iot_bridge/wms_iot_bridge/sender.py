@@ -195,7 +195,7 @@ class Sender(threading.Thread):
                     "reading.rejected",
                     gateway=self.gateway.name,
                     sensor=item.get("sensor"),
-                    ts=item.get("ts"),
+                    reading_ts=item.get("ts"),
                     error=rejection.get("error"),
                 )
             if len(rejected) > REJECTIONS_LOGGED:
