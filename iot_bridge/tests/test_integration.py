@@ -46,7 +46,13 @@ def test_published_readings_reach_odoo(odoo, make_bridge, publisher):
         publisher.publish(gateway, items)
         sent += items
     assert odoo.wait_for_rows(sent) == expected_rows(sent)
-    batches = bridge.find("batch.sent", gateway=gateway)
+
+    def accepted():  # the rows are committed before the answer is logged
+        batches = bridge.find("batch.sent", gateway=gateway)
+        done = sum(batch["accepted"] for batch in batches) >= len(sent)
+        return batches if done else None
+
+    batches = wait_until(accepted, what="batch.sent for every reading")
     assert sum(batch["accepted"] for batch in batches) == len(sent)
     assert not any(batch["rejected"] for batch in batches)
 
