@@ -34,6 +34,24 @@ def _load_runner():
     return module
 
 
+def _record_installs(runner, monkeypatch):
+    """Installs and copies of databases, recorded instead of made."""
+    installs, copies = [], []
+    monkeypatch.setattr(
+        runner,
+        "install",
+        lambda config, dbname, modules, demo=True, say=None: installs.append(
+            (dbname, modules, demo)
+        ),
+    )
+    monkeypatch.setattr(
+        runner,
+        "copy_database",
+        lambda workdir, source, target: copies.append((source, target)),
+    )
+    return installs, copies
+
+
 def _run(*args, env=None):
     return subprocess.run(
         [*args],
@@ -292,20 +310,8 @@ def test_benchmark_databases_get_only_their_modules(tmp_path, monkeypatch):
     }
     assert next(iter(plan)) == frozenset(["a"])  # the source first
 
-    installs, copies = [], []
     monkeypatch.setattr(runner, "ADDONS", tmp_path)
-    monkeypatch.setattr(
-        runner,
-        "install",
-        lambda config, dbname, modules, demo=True, say=None: installs.append(
-            (dbname, modules, demo)
-        ),
-    )
-    monkeypatch.setattr(
-        runner,
-        "copy_database",
-        lambda workdir, source, target: copies.append((source, target)),
-    )
+    installs, copies = _record_installs(runner, monkeypatch)
     scripts = {
         "bench_b.py": "MODULES = ['b']\nBASELINE_MODULES = ['a']\n",
         "bench_a.py": "MODULES = ['a']\n",
@@ -644,19 +650,7 @@ def test_bridge_tests_share_the_benchmark_database_install(tmp_path, monkeypatch
     a smoke benchmark installs the same modules, it is a copy of that
     database, not a second install; both are listed for dropping."""
     runner = _load_runner()
-    installs, copies = [], []
-    monkeypatch.setattr(
-        runner,
-        "install",
-        lambda config, dbname, modules, demo=True, say=None: installs.append(
-            (dbname, modules, demo)
-        ),
-    )
-    monkeypatch.setattr(
-        runner,
-        "copy_database",
-        lambda workdir, source, target: copies.append((source, target)),
-    )
+    installs, copies = _record_installs(runner, monkeypatch)
     (tmp_path / "bench_iot.py").write_text("MODULES = ['wms_iot_monitoring']\n")
     users = [runner.Benchmark(tmp_path / "bench_iot.py"), runner.BridgeTests()]
     created = []
