@@ -22,7 +22,7 @@ the same database works, and measures a bigger table. Part 4 runs in the
 script's own transaction, rolled back at the end. ``--smoke``: 40 sensors,
 8,000 readings per run, one run, 3,000 overlapping readings, the bridge at
 2,000 readings/s for 3 s and 10,000/s for 1 s, 50,000 readings for part 4
-(``tests/run`` runs it, in 30-60 s), goals not judged. While
+(``tests/run`` runs it, in 15-40 s), goals not judged. While
 the server works, the script holds no transaction open in DB (it checks:
 an open snapshot would keep every dead row version the batches leave).
 
