@@ -13,7 +13,7 @@ tests need nothing; the integration tests (test_integration.py) need:
   Odoo configuration file ``WMS_BRIDGE_TEST_ODOO_CONFIG`` (``tests/run``
   prepares both). Without ``WMS_BRIDGE_TEST_DATABASE`` the session installs
   one itself, ``python3 -m odoo -c <cfg> -d wms_bridge_test_<hex> -i
-  wms_iot_monitoring --without-demo --stop-after-init`` (about a minute;
+  wms_iot_monitoring --without-demo --stop-after-init`` (about half a minute;
   ``<cfg>`` is ``WMS_BRIDGE_TEST_ODOO_CONFIG``, else a file of its own with
   this repository's addons/, ``ODOO_EXTRA_ADDONS_PATH`` and PGHOST... as
   for psql), and drops it at the end.
@@ -205,13 +205,7 @@ class OdooService:
     def start_again(self):
         """The server again, on the same port (the bridge's URL)."""
         assert not self.running()
-        self.server.process = subprocess.Popen(
-            self.server.command(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        self.server.spawn()
         self.server.wait_until_ready()
 
 

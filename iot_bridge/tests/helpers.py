@@ -83,7 +83,13 @@ class BridgeProcess:
             self.since = len(self.events)
         self.process = subprocess.Popen(
             [
+                # SIGTERM to the bridge if the tests die (PR_SET_PDEATHSIG,
+                # set before the bridge starts): a killed run leaves none
                 sys.executable,
+                "-c",
+                "import ctypes, os, signal, sys; "
+                "ctypes.CDLL(None).prctl(1, signal.SIGTERM); "
+                "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])",
                 "-m",
                 "wms_iot_bridge",
                 "--config",

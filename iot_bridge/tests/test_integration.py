@@ -8,7 +8,7 @@ sensors are exactly the readings the broker acknowledged, each once."""
 import json
 import signal
 
-from helpers import Readings, Stream, expected_rows, unique, wait_until
+from helpers import WAIT, Readings, Stream, expected_rows, unique, wait_until
 
 from wms_iot_bridge.spool import Spool
 
@@ -111,7 +111,8 @@ def test_odoo_down_readings_spooled_then_stored_once(
         back_at = stream.count()
         wait_until(lambda: stream.count() >= back_at + 10, what="publishing on")
     sent = stream.published
-    assert odoo.wait_for_rows(sent) == expected_rows(sent)
+    # the bridge's backoff may be sleeping its longest (36 s) as Odoo comes back
+    assert odoo.wait_for_rows(sent, timeout=WAIT + 36) == expected_rows(sent)
     assert bridge.terminate() == 0
     assert spool_pending(bridge, gateway) == 0
 

@@ -1228,7 +1228,7 @@ class JsonLog:
 def start_process(command, environ, log_path):
     with open(log_path, "wb") as log:
         return subprocess.Popen(
-            command,
+            benchlib.dying_with_parent(command),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -1642,8 +1642,10 @@ class BridgeRun:
             return result
         report.check(
             f"paced: the simulator published its {ticks} ticks of "
-            f"{len(sensors)} sensors",
-            published == ticks * len(sensors) and ticks > 0,
+            f"{len(sensors)} sensors, its whole schedule",
+            published == ticks * len(sensors)
+            and ticks > 0
+            and ticks == started["ticks"],  # not stopped early
         )
         report.check(
             f"paced: each of the {published} readings published stored exactly "

@@ -630,8 +630,23 @@ else:
 
     odoo.cli.main()
 """
+DIE_WITH_PARENT = (
+    "import ctypes, os, signal, sys; "
+    "ctypes.CDLL(None).prctl(1, signal.SIGTERM); "  # 1: PR_SET_PDEATHSIG
+    "os.execvp(sys.argv[1], sys.argv[1:])"
+)
 SERVER_START_TIMEOUT = 120  # seconds
 SERVER_STOP_TIMEOUT = 30
+
+
+def dying_with_parent(command):
+    """``command``, run so that it gets SIGTERM when its parent (this
+    process) dies: Linux's PR_SET_PDEATHSIG, set by a small Python that then
+    executes it (not a ``preexec_fn``: unsafe with threads). A benchmark or
+    test killed by tests/run's timeout or ^C then leaves no server, bridge
+    or simulator behind (they run in sessions of their own, which no group
+    signal reaches)."""
+    return [sys.executable, "-c", DIE_WITH_PARENT, *command]
 
 
 def free_port():
@@ -699,13 +714,7 @@ class OdooServer:
         self.folder = tempfile.mkdtemp(prefix="bench_odoo_server_")
         self.log_path = Path(self.folder) / "odoo.log"
         self.port = free_port()
-        self.process = subprocess.Popen(
-            self.command(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its workers in a process group of their own
-        )
+        self.spawn()
         try:
             self.wait_until_ready()
         except BaseException:
@@ -715,6 +724,16 @@ class OdooServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+    def spawn(self):
+        """Start the server process (again, after ``stop()``: same port)."""
+        self.process = subprocess.Popen(
+            dying_with_parent(self.command()),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its workers in a process group of their own
+        )
 
     def wait_until_ready(self):
         deadline = time.monotonic() + SERVER_START_TIMEOUT
