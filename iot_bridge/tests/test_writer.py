@@ -110,3 +110,15 @@ def test_a_topic_no_longer_configured_is_unsubscribed_once(bridge):
         ("ack", 8),
         ("ack", 9),
     ]
+
+
+def test_the_ready_file_says_the_subscriptions_are_held(bridge):
+    """``<spool>/ready`` exists once every gateway's subscription is granted
+    (a health check for Docker), not before."""
+    assert not bridge.ready_file.exists()
+    granted = SimpleNamespace(is_failure=False, value=1)
+    bridge.pending_subscriptions = {1: "wms/north/readings", 2: "wms/south/readings"}
+    bridge._on_subscribe(None, None, 1, [granted], None)
+    assert not bridge.ready_file.exists()  # south not yet
+    bridge._on_subscribe(None, None, 2, [granted], None)
+    assert bridge.ready_file.exists()

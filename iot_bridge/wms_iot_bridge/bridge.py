@@ -122,6 +122,10 @@ class Bridge:
         self.topics = {gw.topic: gw for gw in settings.gateways.values()}
         folder = Path(settings.spool_directory)
         self.folder_lock = lock_folder(folder)
+        # exists while the broker holds our subscriptions: a health check
+        # (compose starts the demo's simulator once it is there)
+        self.ready_file = folder / "ready"
+        self.ready_file.unlink(missing_ok=True)
         max_bytes = int(settings.spool_max_mb * 1024 * 1024)
         self.spools = {
             name: Spool(
@@ -242,9 +246,11 @@ class Bridge:
             ready = len(self.subscribed) == len(self.topics) and not self.ready_logged
             self.ready_logged = self.ready_logged or ready
         if ready:
+            self.ready_file.touch()
             log(logging.INFO, "bridge.ready", gateways=sorted(self.spools))
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):
+        self.ready_file.unlink(missing_ok=True)
         if self.closing.is_set():
             return
         if reason_code == "Session taken over":
@@ -369,6 +375,7 @@ class Bridge:
         """Stop taking messages, spool and acknowledge the queued ones,
         let the senders finish, close the spools."""
         self.closing.set()
+        self.ready_file.unlink(missing_ok=True)
         self.writer.join()
         # the last acknowledgements leave before the disconnection
         deadline = time.monotonic() + 2
