@@ -24,6 +24,18 @@ def fill(spool, first, last, count=1):
     spool.sync()
 
 
+def bounded(folder, max_bytes, segment_bytes):
+    """A small spool, and the list of the readings counts it drops."""
+    dropped = []
+    spool = Spool(
+        folder,
+        max_bytes=max_bytes,
+        segment_bytes=segment_bytes,
+        on_drop=lambda readings, nbytes: dropped.append(readings),
+    )
+    return spool, dropped
+
+
 def drain(spool, max_readings=1000):
     got = []
     while True:
@@ -94,13 +106,7 @@ def test_segments_rotate_and_consumed_ones_are_deleted(tmp_path):
 
 
 def test_a_full_spool_drops_the_oldest_and_says_how_many(tmp_path):
-    dropped = []
-    spool = Spool(
-        tmp_path,
-        max_bytes=2000,
-        segment_bytes=500,
-        on_drop=lambda readings, nbytes: dropped.append(readings),
-    )
+    spool, dropped = bounded(tmp_path, max_bytes=2000, segment_bytes=500)
     for number in range(100):
         spool.append(*record(number))
         spool.sync()
@@ -111,13 +117,7 @@ def test_a_full_spool_drops_the_oldest_and_says_how_many(tmp_path):
 
 
 def test_a_commit_into_a_dropped_segment_is_ignored(tmp_path):
-    dropped = []
-    spool = Spool(
-        tmp_path,
-        max_bytes=1000,
-        segment_bytes=300,
-        on_drop=lambda readings, nbytes: dropped.append(readings),
-    )
+    spool, dropped = bounded(tmp_path, max_bytes=1000, segment_bytes=300)
     fill(spool, 0, 5)
     _payloads, readings, end = spool.read_batch(5, 10**7)  # in flight...
     for number in range(5, 60):  # ... while the outage fills the spool
