@@ -149,6 +149,19 @@ class WmsIotCase(TransactionCase):
         return cls.env["wms.iot.sensor"].create(values)
 
     @classmethod
+    def _company_b_manager(cls):
+        """Another company, ``cls.company_b``, and an IoT Manager of it
+        only, ``cls.manager_b``."""
+        cls.company_b = cls.env["res.company"].create({"name": "IoT Company B"})
+        cls.manager_b = new_test_user(
+            cls.env,
+            login="wms_iot_manager_b",
+            groups=f"base.group_user,{IOT_MANAGER}",
+            company_id=cls.company_b.id,
+            company_ids=[Command.set(cls.company_b.ids)],
+        )
+
+    @classmethod
     def _company_sensor(cls, company, serial="B-01", **vals):
         """A sensor of ``profile_now`` in ``company``'s stock, on a gateway
         of that company (``sensor.gateway_id``)."""

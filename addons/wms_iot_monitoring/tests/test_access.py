@@ -17,14 +17,7 @@ class TestCompanyIsolation(WmsIotCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company_b = cls.env["res.company"].create({"name": "IoT Company B"})
-        cls.manager_b = new_test_user(
-            cls.env,
-            login="wms_iot_manager_b",
-            groups=f"base.group_user,{IOT_MANAGER}",
-            company_id=cls.company_b.id,
-            company_ids=[Command.set(cls.company_b.ids)],
-        )
+        cls._company_b_manager()
         cls.user_b = new_test_user(
             cls.env,
             login="wms_iot_user_b",

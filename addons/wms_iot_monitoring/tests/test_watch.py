@@ -96,14 +96,7 @@ class TestEscalation(WmsIotCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.profile_now.escalate_after_minutes = 60
-        cls.company_b = cls.env["res.company"].create({"name": "IoT Company B"})
-        cls.manager_b = new_test_user(
-            cls.env,
-            login="wms_iot_manager_b",
-            groups=f"base.group_user,{IOT_MANAGER}",
-            company_id=cls.company_b.id,
-            company_ids=[Command.set(cls.company_b.ids)],
-        )
+        cls._company_b_manager()
         cls.manager_2 = new_test_user(
             cls.env, login="wms_iot_manager_2", groups=f"base.group_user,{IOT_MANAGER}"
         )
