@@ -1924,6 +1924,22 @@ def bench_graph(env, args, report, sensor):
     return median
 
 
+def timed_cron_step(env, name, method, now, readings):
+    """``method(now)`` timed: seconds, per million ``readings``, queries and
+    the slowest statements, printed as ``<name>_...``; returns the seconds
+    per million readings."""
+    with benchlib.QueryLog() as log, Stopwatch() as watch:
+        method(now)
+        env.flush_all()
+    per_million = watch.seconds / max(readings, 1) * 1e6
+    say(f"{name}_s", watch.seconds, "{:.2f}")
+    say(f"{name}_s_per_million", per_million, "{:.2f}")
+    say(f"{name}_queries", log.count)
+    print("   slowest statements:")
+    benchlib.print_slowest(log.slowest(limit=4))
+    return per_million
+
+
 def bench_crons(env, report, sensors, now):
     """The rollup, then the retention, as the hourly scheduled action runs
     them; seconds per million readings."""
@@ -1944,15 +1960,8 @@ def bench_crons(env, report, sensors, now):
         {"now": now},
     )
     to_roll = cr.fetchone()[0]
-    with benchlib.QueryLog() as log, Stopwatch() as watch:
-        Hourly._wms_rollup(now)
-        env.flush_all()
     say("rollup_readings", to_roll)
-    say("rollup_s", watch.seconds, "{:.2f}")
-    say("rollup_s_per_million", watch.seconds / max(to_roll, 1) * 1e6, "{:.2f}")
-    say("rollup_queries", log.count)
-    print("   slowest statements:")
-    benchlib.print_slowest(log.slowest(limit=4))
+    rollup = timed_cron_step(env, "rollup", Hourly._wms_rollup, now, to_roll)
     cr.execute(
         """
         SELECT (SELECT count(*) FROM wms_iot_reading
@@ -1985,16 +1994,9 @@ def bench_crons(env, report, sensors, now):
     cutoff = now - timedelta(days=retention)
     cr.execute("SELECT count(*) FROM wms_iot_reading WHERE ts < %s", [cutoff])
     old = cr.fetchone()[0]
-    with benchlib.QueryLog() as log, Stopwatch() as purge:
-        Hourly._wms_purge(now)
-        env.flush_all()
     say("retention_days", retention)
     say("retention_readings_deleted_expected", old)
-    say("retention_s", purge.seconds, "{:.2f}")
-    say("retention_s_per_million", purge.seconds / max(old, 1) * 1e6, "{:.2f}")
-    say("retention_queries", log.count)
-    print("   slowest statements:")
-    benchlib.print_slowest(log.slowest(limit=4))
+    retention_cost = timed_cron_step(env, "retention", Hourly._wms_purge, now, old)
     cr.execute(
         """
         SELECT (SELECT count(*) FROM wms_iot_reading WHERE ts < %(cutoff)s),
@@ -2009,8 +2011,8 @@ def bench_crons(env, report, sensors, now):
         left == 0 and rolled_after == rolled and old > 0,
     )
     return {
-        "rollup_per_million": watch.seconds / max(to_roll, 1) * 1e6,
-        "retention_per_million": purge.seconds / max(old, 1) * 1e6,
+        "rollup_per_million": rollup,
+        "retention_per_million": retention_cost,
         "deleted": old,
         "rolled": to_roll,
     }
